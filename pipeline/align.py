@@ -1,0 +1,308 @@
+"""Align: English SFIA 8 <-> SFIA 9, and every translation to its own version's English.
+
+Names, descriptions and level statements pair by key (a level number means the same in
+both versions). Guidance paragraphs and activity bullets pair **by content**: lists are
+edited between versions, so position alone would shift everything after an inserted or
+deleted bullet.
+
+* English 8 -> English 9: a monotonic alignment (dynamic programming) maximising the sum
+  of word similarities of the pairs, a pair needing at least ``threshold`` similarity.
+  Between two paired anchors, a run of unpaired items of equal length on both sides is a
+  rewrite in place and pairs by position (``match = position``); otherwise the leftovers
+  are ``only-8`` (removed) / ``only-9`` (added).
+* Translation -> its English (same version): lists of equal length pair by position;
+  lists of different length are aligned by a length-based dynamic programme (after
+  Gale & Church: the length ratio of a pair should be close to the language's typical
+  ratio, learnt from the key-aligned segments of the same file), with shared numbers
+  and Latin-script tokens as extra evidence, so a missing or extra bullet is reported
+  as ``missing`` / ``extra`` instead of shifting the rest.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+
+import pandas as pd
+
+from pipeline import schema
+from pipeline.drift import similarity
+from pipeline.langdata import base_tag
+
+SEQUENCE_ELEMENTS = ("guidance", "activity")
+NUM_OR_LATIN = re.compile(r"\d+|[A-Za-z][A-Za-z0-9+#.-]*[A-Za-z0-9]")
+
+
+def _na(v) -> bool:
+    return v is None or (not isinstance(v, str) and pd.isna(v))
+
+
+def align_sequences(a: Sequence, b: Sequence, score: Callable[[int, int], float], threshold: float,
+                    gap: float = 0.0, pair_gaps: bool = True,
+                    gap_threshold: float | None = None) -> list[tuple[int | None, int | None, str]]:
+    """Monotonic alignment of a and b maximising the summed score of the pairs.
+
+    Returns (i, j, how) in order; i or j is None for an unpaired item; how is 'content',
+    'position' (gap filled by position), 'only-a' or 'only-b'. Unpaired runs between two
+    anchors: of equal length they pair by position (``pair_gaps``); of unequal length they
+    are aligned again with the laxer ``gap_threshold`` and a small bonus for keeping the
+    same relative place, so an inserted bullet does not unpair its rewritten neighbours.
+    """
+    n, m = len(a), len(b)
+    s = [[score(i, j) for j in range(m)] for i in range(n)]
+    neg = -1e9
+    best = [[0.0] * (m + 1) for _ in range(n + 1)]
+    move = [[""] * (m + 1) for _ in range(n + 1)]
+    for i in range(n + 1):
+        for j in range(m + 1):
+            if i == 0 and j == 0:
+                continue
+            cands = []
+            if i > 0 and j > 0 and s[i - 1][j - 1] >= threshold:
+                cands.append((best[i - 1][j - 1] + s[i - 1][j - 1], "d"))
+            if i > 0:
+                cands.append((best[i - 1][j] - gap, "u"))
+            if j > 0:
+                cands.append((best[i][j - 1] - gap, "l"))
+            best[i][j], move[i][j] = max(cands, key=lambda c: (c[0], c[1] == "d")) if cands else (neg, "")
+    pairs: list[tuple[int | None, int | None]] = []
+    i, j = n, m
+    while i > 0 or j > 0:
+        mv = move[i][j]
+        if mv == "d":
+            pairs.append((i - 1, j - 1))
+            i, j = i - 1, j - 1
+        elif mv == "u":
+            pairs.append((i - 1, None))
+            i -= 1
+        else:
+            pairs.append((None, j - 1))
+            j -= 1
+    pairs.reverse()
+
+    out: list[tuple[int | None, int | None, str]] = []
+    run_a: list[int] = []
+    run_b: list[int] = []
+
+    def flush():
+        if pair_gaps and run_a and len(run_a) == len(run_b):
+            out.extend((x, y, "position") for x, y in zip(run_a, run_b, strict=True))
+        elif gap_threshold is not None and run_a and run_b:
+            ra, rb = list(run_a), list(run_b)
+
+            def sub_score(i, j):
+                place = 1.0 - abs((i + 0.5) / len(ra) - (j + 0.5) / len(rb))
+                return s[ra[i]][rb[j]] + 0.1 * place
+
+            for x, y, how in align_sequences(ra, rb, sub_score, gap_threshold, pair_gaps=False):
+                out.append((None if x is None else ra[x], None if y is None else rb[y], how))
+        else:
+            # keep reading order: removed items before the added ones of the same gap
+            out.extend((x, None, "only-a") for x in run_a)
+            out.extend((None, y, "only-b") for y in run_b)
+        run_a.clear()
+        run_b.clear()
+
+    for x, y in pairs:
+        if x is not None and y is not None:
+            flush()
+            out.append((x, y, "content"))
+        elif x is not None:
+            run_a.append(x)
+        else:
+            run_b.append(y)
+    flush()
+    return out
+
+
+def _index(df: pd.DataFrame) -> dict[str, dict[str, list[dict]]]:
+    """skill -> element -> segment records sorted by level/item (plain dicts: fast to walk)."""
+    out: dict[str, dict[str, list[dict]]] = {}
+    for rec in df.to_dict("records"):
+        out.setdefault(rec["skill"], {}).setdefault(rec["element"], []).append(rec)
+    for elements in out.values():
+        for recs in elements.values():
+            recs.sort(key=lambda r: (_k(r["level"]) or 0, _k(r["item"]) or 0))
+    return out
+
+
+def align_english(seg8: pd.DataFrame, seg9: pd.DataFrame, threshold: float = 0.4,
+                  gap_threshold: float = 0.15) -> pd.DataFrame:
+    """English SFIA 8 and SFIA 9 segments -> one row per key (schema.ENGLISH_ALIGNMENT)."""
+    for df, name in ((seg8, "SFIA 8 English"), (seg9, "SFIA 9 English")):
+        schema.validate(df, schema.SEGMENT, name)
+    s8, s9 = _index(seg8), _index(seg9)
+    rows: list[dict] = []
+    how_name = {"content": "content", "position": "position", "only-a": "only-8", "only-b": "only-9"}
+    for skill in sorted(set(s8) | set(s9)):
+        g8, g9 = s8.get(skill, {}), s9.get(skill, {})
+        for element in schema.ELEMENTS:
+            e8, e9 = g8.get(element, []), g9.get(element, [])
+            if not e8 and not e9:
+                continue
+            if element in SEQUENCE_ELEMENTS:
+                t8, t9 = [r["text"] for r in e8], [r["text"] for r in e9]
+                if t8 == t9:
+                    pairs = [(i, i, "content") for i in range(len(t8))]
+                else:
+                    pairs = align_sequences(t8, t9, lambda i, j, t8=t8, t9=t9: similarity(t8[i], t9[j]), threshold,
+                                             gap_threshold=gap_threshold)
+                for i, j, how in pairs:
+                    rows.append(_english_row(skill, element, e8[i] if i is not None else None,
+                                             e9[j] if j is not None else None, how_name[how]))
+            else:
+                m8 = {_k(r["level"]): r for r in e8}
+                m9 = {_k(r["level"]): r for r in e9}
+                for k in sorted(set(m8) | set(m9), key=lambda v: -1 if v is None else v):
+                    r8, r9 = m8.get(k), m9.get(k)
+                    how = "same-key" if r8 is not None and r9 is not None else "only-8" if r9 is None else "only-9"
+                    rows.append(_english_row(skill, element, r8, r9, how))
+    out = schema.make(schema.ENGLISH_ALIGNMENT, rows)
+    return schema.validate(out, schema.ENGLISH_ALIGNMENT, "english alignment")
+
+
+def _english_row(skill, element, r8, r9, how) -> dict:
+    item8 = None if r8 is None or _na(r8["item"]) else int(r8["item"])
+    item9 = None if r9 is None or _na(r9["item"]) else int(r9["item"])
+    ref = r9 if r9 is not None else r8
+    return {"skill": skill, "element": element, "level": None if _na(ref["level"]) else int(ref["level"]),
+            "item": item9 if item9 is not None else item8, "item_8": item8, "item_9": item9,
+            "en_8": None if r8 is None else r8["text"], "en_9": None if r9 is None else r9["text"],
+            "origin_8": None if r8 is None else r8["origin"], "origin_9": None if r9 is None else r9["origin"],
+            "match": how}
+
+
+# --- translations -------------------------------------------------------------------------
+
+
+def _typical_ratio(pairs: list[tuple[str, str]]) -> float:
+    ratios = sorted(len(t) / len(e) for e, t in pairs if e and t)
+    if not ratios:
+        return 1.0
+    return ratios[len(ratios) // 2]
+
+
+def _tokens_shared(a: str, b: str) -> float:
+    ta, tb = set(NUM_OR_LATIN.findall(a)), set(NUM_OR_LATIN.findall(b))
+    if not ta and not tb:
+        return 0.0
+    return len(ta & tb) / max(len(ta | tb), 1)
+
+
+def align_translation_list(en: list[str], tgt: list[str], ratio: float) -> list[tuple[int | None, int | None]]:
+    """Pair a translated list with its English: by position when the lengths agree, else by length DP."""
+    if len(en) == len(tgt):
+        return [(i, i) for i in range(len(en))]
+
+    def score(i, j):
+        le, lt = max(len(en[i]), 1), max(len(tgt[j]), 1)
+        dev = abs(math.log(lt / le) - math.log(ratio))
+        return math.exp(-2.0 * dev) + 0.5 * _tokens_shared(en[i], tgt[j])
+
+    pairs = align_sequences(en, tgt, score, threshold=0.05, gap=0.35, pair_gaps=True)
+    return [(i, j) for i, j, _ in pairs]
+
+
+def align_translations(english: pd.DataFrame, english_segments: dict[int, pd.DataFrame],
+                       targets: pd.DataFrame, drift: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every target-language segment -> the English key rows (schema.ALIGNMENT), one row per (lang, key).
+
+    ``english`` is the English alignment; ``english_segments`` maps framework -> English
+    segments of that version; ``targets`` holds the translations of any languages/versions.
+    """
+    schema.validate(english, schema.ENGLISH_ALIGNMENT, "english alignment")
+    schema.validate(targets, schema.SEGMENT, "translations")
+    drift_of: dict[tuple, str] = {}
+    if drift is not None and len(drift):
+        for r in drift.itertuples(index=False):
+            drift_of[(r.skill, r.element, _k(r.level), _k(r.item_8), _k(r.item_9))] = r.status
+    rows: list[dict] = []
+    for lang in sorted(set(targets["lang"])):
+        tl = targets[targets["lang"] == lang]
+        # tgt_map[framework][(skill, element, level, english item)] = target row
+        tgt_map: dict[int, dict[tuple, pd.Series]] = {8: {}, 9: {}}
+        extras: list[tuple[int, pd.Series]] = []
+        present: dict[int, set[str]] = {8: set(), 9: set()}
+        for fw in (8, 9):
+            tv = tl[tl["framework"] == fw]
+            if tv.empty:
+                continue
+            ev = english_segments.get(fw)
+            ev = ev if ev is not None else schema.empty(schema.SEGMENT)
+            present[fw] = set(tv["skill"])
+            ratio = _typical_ratio(_keyed_pairs(ev, tv))
+            for skill, tg in tv.groupby("skill"):
+                eg = ev[ev["skill"] == skill]
+                for element in schema.ELEMENTS:
+                    te = tg[tg["element"] == element]
+                    ee = eg[eg["element"] == element]
+                    if element in SEQUENCE_ELEMENTS:
+                        te, ee = te.sort_values("item"), ee.sort_values("item")
+                        pairs = align_translation_list(ee["text"].tolist(), te["text"].tolist(), ratio)
+                        for i, j in pairs:
+                            if j is None:
+                                continue
+                            if i is None:
+                                extras.append((fw, te.iloc[j]))
+                            else:
+                                tgt_map[fw][(skill, element, None, int(ee.iloc[i]["item"]))] = te.iloc[j]
+                    else:
+                        ekeys = {_k(v) for v in ee["level"]}
+                        for _, r in te.iterrows():
+                            if _k(r["level"]) in ekeys:
+                                tgt_map[fw][(skill, element, _k(r["level"]), None)] = r
+                            else:
+                                extras.append((fw, r))
+        for r in english.itertuples(index=False):
+            if r.skill not in present[8] and r.skill not in present[9]:
+                continue
+            t8 = tgt_map[8].get((r.skill, r.element, _k(r.level) if r.element == "level" else None, _k(r.item_8)))
+            t9 = tgt_map[9].get((r.skill, r.element, _k(r.level) if r.element == "level" else None, _k(r.item_9)))
+            rows.append({
+                "lang": lang, "skill": r.skill, "element": r.element, "level": r.level, "item": r.item,
+                "item_8": r.item_8, "item_9": r.item_9, "en_8": r.en_8, "en_9": r.en_9,
+                "tgt_8": None if t8 is None else t8["text"], "tgt_9": None if t9 is None else t9["text"],
+                "marker": None if t9 is None else t9["marker"],
+                "origin_tgt_8": None if t8 is None else t8["origin"],
+                "origin_tgt_9": None if t9 is None else t9["origin"],
+                "status_8": _status(r.skill in present[8], r.en_8, t8),
+                "status_9": _status(r.skill in present[9], r.en_9, t9),
+                "drift": drift_of.get((r.skill, r.element, _k(r.level), _k(r.item_8), _k(r.item_9))),
+            })
+        for fw, t in extras:
+            rows.append({
+                "lang": lang, "skill": t["skill"], "element": t["element"], "level": t["level"], "item": t["item"],
+                f"tgt_{fw}": t["text"], f"origin_tgt_{fw}": t["origin"], f"status_{fw}": "extra",
+                "marker": t["marker"] if fw == 9 else None,
+            })
+    out = schema.make(schema.ALIGNMENT, rows)
+    if len(out):
+        out = schema.sort_key_frame(out)
+    return schema.validate(out, schema.ALIGNMENT, "alignment")
+
+
+def _keyed_pairs(en: pd.DataFrame, tgt: pd.DataFrame) -> list[tuple[str, str]]:
+    keys = ["skill", "element", "level"]
+    a = en[en["element"].isin(["name", "description", "level"])]
+    b = tgt[tgt["element"].isin(["name", "description", "level"])]
+    if a.empty or b.empty:
+        return []
+    m = a.merge(b, on=keys, suffixes=("_en", "_tgt"))
+    return list(zip(m["text_en"], m["text_tgt"], strict=True))
+
+
+def _k(v):
+    return None if _na(v) else int(v)
+
+
+def _status(has_file: bool, en, tgt) -> str | None:
+    if not has_file:
+        return None
+    if _na(en):
+        return None if tgt is None else "extra"
+    return "ok" if tgt is not None else "missing"
+
+
+def is_english(tag: str) -> bool:
+    return base_tag(tag) == "en"

@@ -1,0 +1,68 @@
+"""The check registry: every rule's stable code, name, severity, rationale and languages.
+
+A rule is declared once with :func:`register`; reports, the README table and the
+``--fail-on`` gate all read its metadata from here. Codes are grouped by prefix:
+
+* ``QA1xx`` SFIA 8 -> 9 drift and the ``(modified)``/``(unchanged)`` marker audit
+* ``QA2xx`` and up: translation checks (see the rule modules)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from pipeline.schema import SEVERITIES
+
+
+@dataclass(frozen=True)
+class Check:
+    code: str
+    name: str
+    severity: str
+    summary: str
+    rationale: str = ""
+    languages: tuple[str, ...] = ()  # empty: every language
+    group: str = ""
+    settings: dict = field(default_factory=dict, hash=False, compare=False)
+    func: Callable | None = field(default=None, hash=False, compare=False)
+
+    def applies_to(self, lang: str) -> bool:
+        from pipeline.langdata import base_tag
+
+        return not self.languages or base_tag(lang) in self.languages
+
+
+REGISTRY: dict[str, Check] = {}
+
+
+def register(code: str, name: str, severity: str, summary: str, *, rationale: str = "",
+             languages: tuple[str, ...] = (), group: str = "", settings: dict | None = None):
+    """Decorator (or plain call with func=None) declaring a check."""
+    if severity not in SEVERITIES:
+        raise ValueError(f"{code}: unknown severity {severity}")
+
+    def deco(func):
+        if code in REGISTRY and REGISTRY[code].name != name:
+            raise ValueError(f"check code {code} is already used by {REGISTRY[code].name}")
+        REGISTRY[code] = Check(code, name, severity, summary, rationale, tuple(languages), group,
+                               dict(settings or {}), func)
+        return func
+
+    return deco
+
+
+def get(code_or_name: str) -> Check:
+    for c in REGISTRY.values():
+        if code_or_name in (c.code, c.name):
+            return c
+    raise KeyError(code_or_name)
+
+
+def finding(check: Check | str, *, lang: str, message: str, framework=None, skill=None, element=None,
+            level=None, item=None, evidence=None, origin=None, severity: str | None = None) -> dict:
+    """A finding record (schema.FINDING) for a registered check."""
+    c = check if isinstance(check, Check) else get(check)
+    return {"code": c.code, "check": c.name, "severity": severity or c.severity, "lang": lang,
+            "framework": framework, "skill": skill, "element": element, "level": level, "item": item,
+            "message": message, "evidence": evidence or [], "origin": origin}

@@ -1,0 +1,202 @@
+"""Ingest: every supported input file -> the segment table (:mod:`pipeline.schema`).
+
+Formats, chosen by extension and checked by content:
+
+* ``.xlsx`` / ``.csv`` / ``.tsv``: official SFIA skills spreadsheets (:mod:`.sheet`)
+* ``.txt``: skill pages exported as text (:mod:`.page`)
+* ``.jsonl``: segment tables written by ``sfia-qa segments --format jsonl`` and Phrase pulls
+  (``translations/<lang>/phrase/sfia-9.jsonl``: one object with ``key`` and ``text``)
+* ``.xlf`` / ``.xliff`` / ``.tmx``: translation units keyed by segment key (:mod:`.xmlfiles`)
+
+The language and SFIA version of a file come from its path — ``translations/<lang>/sfia-<N>/``,
+``sources/sfia-<N>/<lang>/``, or tokens of the file name (``sfia-9_..._en_US_...``) — unless
+given explicitly. Folders are read recursively; ``README*`` files, hidden files and
+``candidates/`` folders (MT candidates, read by the score stage) are skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline import langdata, schema
+from pipeline.errors import InputError
+from pipeline.ingest import page as page_reader
+from pipeline.ingest import sheet as sheet_reader
+from pipeline.ingest import xmlfiles
+from pipeline.ingest.encoding import decode
+from pipeline.keys import DEFAULT_PATTERN, parse_key
+
+SUPPORTED = {".xlsx", ".csv", ".tsv", ".txt", ".jsonl", ".xlf", ".xliff", ".tmx"}
+SKIP_DIRS = {"candidates", "__pycache__"}
+FRAMEWORK_RE = re.compile(r"^sfia[-_ ]?(\d+)(?:\b|_|$)", re.IGNORECASE)
+
+
+def infer_context(path: Path) -> tuple[str | None, int | None]:
+    """(lang, framework) from a path; either may be None when the path does not tell."""
+    known = set(langdata.available())
+    lang = framework = None
+    parts = list(path.parts)
+    for part in reversed(parts[:-1]):
+        if framework is None:
+            m = FRAMEWORK_RE.match(part)
+            if m:
+                framework = int(m.group(1))
+        if lang is None and langdata.base_tag(part) in known and re.fullmatch(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?", part):
+            lang = langdata.normalize_tag(part)
+    stem_tokens = re.split(r"[-_. ]", path.stem)
+    if framework is None:
+        m = FRAMEWORK_RE.match(path.stem)
+        if m:
+            framework = int(m.group(1))
+    if lang is None:
+        for i, tok in enumerate(stem_tokens):
+            if tok.lower() in known:
+                nxt = stem_tokens[i + 1] if i + 1 < len(stem_tokens) else ""
+                lang = langdata.normalize_tag(f"{tok}-{nxt}" if re.fullmatch(r"[A-Z]{2}", nxt) else tok)
+                break
+    return lang, framework
+
+
+def iter_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
+    out: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            for root, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS)
+                for f in sorted(files):
+                    fp = Path(root) / f
+                    if f.startswith(".") or f.upper().startswith("README"):
+                        continue
+                    if fp.suffix.lower() in SUPPORTED:
+                        out.append(fp)
+        elif p.exists():
+            out.append(p)
+        else:
+            raise InputError(p, "no such file or folder")
+    return out
+
+
+def _read_jsonl(data: bytes, where: str, lang: str | None, framework: int | None, pattern: str) -> list[dict]:
+    text, _ = decode(data, where)
+    segs = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise InputError(f"{where}:{n}", f"invalid JSON: {e.msg}") from None
+        if not isinstance(obj, dict):
+            raise InputError(f"{where}:{n}", "each line must be a JSON object")
+        if "key" in obj and "skill" not in obj:  # a Phrase pull
+            k = parse_key(str(obj["key"]), pattern)
+            if k is None:
+                continue  # not a SFIA key: Phrase projects hold other strings too
+            text_ = obj.get("text")
+            if text_ is None or not str(text_).strip():
+                continue  # untranslated in Phrase: the missing-translation check reports it
+            seg_lang = obj.get("locale") or obj.get("lang") or lang
+            if not seg_lang:
+                raise InputError(f"{where}:{n}", "no locale: put the file under translations/<lang>/")
+            segs.append({"framework": k["framework"] or framework, "lang": langdata.normalize_tag(seg_lang),
+                         "skill": k["skill"], "element": k["element"], "level": k["level"], "item": k["item"],
+                         "text": " ".join(str(text_).split()), "marker": obj.get("marker"),
+                         "origin": f"{where}:{n}"})
+            continue
+        missing = [c for c in ("skill", "element", "text") if c not in obj]
+        if missing:
+            raise InputError(f"{where}:{n}", f"segment object lacks {', '.join(missing)}")
+        seg = {c: obj.get(c) for c in schema.columns(schema.SEGMENT)}
+        seg["framework"] = seg["framework"] or framework
+        seg["lang"] = seg["lang"] or lang
+        seg["origin"] = seg["origin"] or f"{where}:{n}"
+        if seg["framework"] is None or seg["lang"] is None:
+            raise InputError(f"{where}:{n}", "segment has no framework/lang and the path does not tell")
+        segs.append(seg)
+    return segs
+
+
+def read_file(path: str | os.PathLike, lang: str | None = None, framework: int | None = None,
+              key_pattern: str = DEFAULT_PATTERN) -> pd.DataFrame:
+    """Read one file into a validated segment table."""
+    path = Path(path)
+    where = str(path)
+    ext = path.suffix.lower()
+    if ext not in SUPPORTED:
+        raise InputError(where, f"unknown format {ext or '(no extension)'}: expected one of "
+                                f"{', '.join(sorted(SUPPORTED))}")
+    p_lang, p_fw = infer_context(path.resolve()) if not (lang and framework) else (None, None)
+    lang = langdata.normalize_tag(lang) if lang else p_lang
+    framework = framework or p_fw
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise InputError(where, f"cannot read file: {e.strerror or e}") from None
+    if not data.strip():
+        raise InputError(where, "file is empty")
+
+    if ext in (".xlsx",):
+        rows, fw_sheet = sheet_reader.read_xlsx_rows(path, where)
+        records = sheet_reader.rows_to_segments(rows, _need_fw(framework or fw_sheet, where), lang or "en")
+    elif ext in (".csv", ".tsv"):
+        rows, fw_sheet = sheet_reader.read_csv_rows(data, where)
+        records = sheet_reader.rows_to_segments(rows, _need_fw(framework or fw_sheet, where), lang or "en")
+    elif ext == ".txt":
+        text, _ = decode(data, where)
+        if not lang:
+            raise InputError(where, "cannot tell the page's language: put it under translations/<lang>/ "
+                                    "or pass --lang")
+        records = page_reader.parse_page(text, where, langdata.load(lang), _need_fw(framework, where), lang)
+    elif ext == ".jsonl":
+        records = _read_jsonl(data, where, lang, framework, key_pattern)
+    elif ext in (".xlf", ".xliff"):
+        records = xmlfiles.read_xliff(data, where, key_pattern, framework)
+    else:
+        records = xmlfiles.read_tmx(data, where, key_pattern, framework)
+    if not records:
+        raise InputError(where, "no SFIA segments found in the file")
+    df = schema.make(schema.SEGMENT, records)
+    _check_duplicates(df)
+    return schema.validate(df, schema.SEGMENT, where)
+
+
+def _need_fw(fw: int | None, where: str) -> int:
+    if fw is None:
+        raise InputError(where, "cannot tell the SFIA version: put the file under a sfia-8/ or sfia-9/ folder "
+                                "or pass --framework")
+    if fw not in schema.FRAMEWORKS:
+        raise InputError(where, f"SFIA {fw} is not supported (only 8 and 9)")
+    return fw
+
+
+def _check_duplicates(df: pd.DataFrame) -> None:
+    keys = ["framework", "lang", "skill", "element", "level", "item"]
+    dup = df[df.duplicated(keys, keep=False)]
+    if len(dup):
+        a, b = dup.iloc[0], dup.iloc[1]
+        raise InputError(b["origin"], f"segment {a['skill']} {a['element']} {_idx(a)} appears twice "
+                                      f"(also at {a['origin']})")
+
+
+def _idx(row) -> str:
+    v = row["level"] if row["element"] == "level" else row["item"]
+    return "" if pd.isna(v) else str(int(v))
+
+
+def read_paths(paths: Iterable[str | os.PathLike], lang: str | None = None, framework: int | None = None,
+               key_pattern: str = DEFAULT_PATTERN) -> pd.DataFrame:
+    """Read files and folders into one segment table, sorted in reading order."""
+    files = iter_files(paths)
+    frames = [read_file(f, lang, framework, key_pattern) for f in files]
+    if not frames:
+        return schema.empty(schema.SEGMENT)
+    df = pd.concat(frames, ignore_index=True)
+    _check_duplicates(df)
+    return schema.sort_key_frame(schema.validate(df, schema.SEGMENT, "segments"))

@@ -1,0 +1,77 @@
+"""Tables to text: JSON Lines, CSV and a plain table for terminals; deterministic."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+
+import pandas as pd
+
+
+def plain(value):
+    """A JSON-safe Python value: NA/NaN -> None, numpy scalars -> Python scalars."""
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer() and False:
+        return int(value)
+    return value
+
+
+def records(df: pd.DataFrame, columns: list[str] | None = None) -> list[dict]:
+    cols = columns or list(df.columns)
+    return [{c: plain(v) for c, v in zip(cols, row, strict=True)}
+            for row in df[cols].itertuples(index=False, name=None)]
+
+
+def to_jsonl(df: pd.DataFrame, columns: list[str] | None = None) -> str:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records(df, columns))
+
+
+def to_csv(df: pd.DataFrame, columns: list[str] | None = None) -> str:
+    cols = columns or list(df.columns)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(cols)
+    for r in records(df, cols):
+        w.writerow(["" if v is None else json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict))
+                    else f"{v:.4f}" if isinstance(v, float) else v for v in r.values()])
+    return buf.getvalue()
+
+
+def to_table(df: pd.DataFrame, columns: list[str] | None = None, width: int = 60) -> str:
+    cols = columns or list(df.columns)
+    rows = [[_cell(v, width) for v in r.values()] for r in records(df, cols)]
+    widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(cols)]
+    line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()  # noqa: E731
+    out = [line(cols), line(["-" * w for w in widths])] + [line(r) for r in rows]
+    return "\n".join(out) + "\n"
+
+
+def _cell(v, width: int) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:.3f}"
+    s = " ".join(str(v).split())
+    return s if len(s) <= width else s[: width - 1] + "…"
+
+
+def render(df: pd.DataFrame, fmt: str, columns: list[str] | None = None) -> str:
+    if fmt == "jsonl":
+        return to_jsonl(df, columns)
+    if fmt == "csv":
+        return to_csv(df, columns)
+    return to_table(df, columns)

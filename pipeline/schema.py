@@ -1,0 +1,225 @@
+"""The tables every stage reads and writes: one module, one place to look.
+
+A *segment* is one translatable unit of a SFIA skill. Its key is
+``(skill, element, level, item)``; with ``framework`` (8 or 9) and ``lang`` a row is unique.
+
+Elements
+    ``name``         the skill name (level, item null)
+    ``description``  the overall description (level, item null)
+    ``guidance``     a guidance-notes paragraph (item = paragraph number, 1-based); the
+                     "Activities may include..." lead-in is a paragraph of its own
+    ``activity``     a bullet of the guidance notes (item = bullet number, 1-based, counted
+                     across every list of the notes)
+    ``level``        a level statement (level = 1..7, item null)
+
+A level that a page declares "not defined / not usually practised" yields no segment.
+
+Stages are plain functions ``DataFrame -> DataFrame``; each validates what it receives
+and what it returns with :func:`validate` so that a broken table fails where it is made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from pipeline.errors import SchemaError
+
+ELEMENTS = ("name", "description", "guidance", "activity", "level")
+ELEMENT_ORDER = {e: i for i, e in enumerate(ELEMENTS)}
+MARKERS = ("modified", "unchanged")
+FRAMEWORKS = (8, 9)
+SEVERITIES = ("error", "warning", "info")
+SEVERITY_RANK = {"info": 1, "warning": 2, "error": 3}
+DRIFT_STATUSES = ("unchanged", "cosmetic", "modified", "added", "removed")
+KEY = ["skill", "element", "level", "item"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    dtype: str  # pandas dtype name
+    nullable: bool = True
+    doc: str = ""
+
+
+def _cols(*cols: Column) -> tuple[Column, ...]:
+    return cols
+
+
+SEGMENT = _cols(
+    Column("framework", "Int64", False, "SFIA version: 8 or 9"),
+    Column("lang", "string", False, "BCP-47 language tag: en, en-US, ar, pl..."),
+    Column("skill", "string", False, "skill code, e.g. CSMG"),
+    Column("element", "string", False, "name, description, guidance, activity or level"),
+    Column("level", "Int64", True, "1..7 for element 'level', else null"),
+    Column("item", "Int64", True, "paragraph or bullet number (1-based) for guidance/activity, else null"),
+    Column("text", "string", False, "the segment text, whitespace-trimmed"),
+    Column("marker", "string", True, "'modified', 'unchanged' or null (SFIA 9 page markers)"),
+    Column("origin", "string", False, "where it was read: 'path:line' or 'path:sheet!cell'"),
+)
+
+# English SFIA 8 -> SFIA 9 alignment, one row per key. ``item`` is the SFIA 9 item when
+# the segment exists in SFIA 9, else the SFIA 8 item; ``item_8``/``item_9`` keep both.
+ENGLISH_ALIGNMENT = _cols(
+    Column("skill", "string", False),
+    Column("element", "string", False),
+    Column("level", "Int64"),
+    Column("item", "Int64"),
+    Column("item_8", "Int64", True, "item number in SFIA 8 (null when absent there)"),
+    Column("item_9", "Int64", True, "item number in SFIA 9 (null when absent there)"),
+    Column("en_8", "string", True, "English SFIA 8 text"),
+    Column("en_9", "string", True, "English SFIA 9 text"),
+    Column("origin_8", "string", True),
+    Column("origin_9", "string", True),
+    Column("match", "string", False, "how the two were paired: same-key, content, only-8, only-9"),
+)
+
+DRIFT = _cols(
+    Column("skill", "string", False),
+    Column("element", "string", False),
+    Column("level", "Int64"),
+    Column("item", "Int64"),
+    Column("item_8", "Int64"),
+    Column("item_9", "Int64"),
+    Column("status", "string", False, "unchanged, cosmetic, modified, added, removed"),
+    Column("similarity", "Float64", True, "0..1 word-level similarity of SFIA 8 and 9 English"),
+    Column("reason", "string", True, "for cosmetic: what differs (spelling, dash, quote, whitespace, serial-comma)"),
+    Column("diff", "string", True, "word diff: [-old-]{+new+}"),
+    Column("old", "string", True),
+    Column("new", "string", True),
+)
+
+# One row per (lang, key) for every target language.
+ALIGNMENT = _cols(
+    Column("lang", "string", False),
+    Column("skill", "string", False),
+    Column("element", "string", False),
+    Column("level", "Int64"),
+    Column("item", "Int64"),
+    Column("item_8", "Int64"),
+    Column("item_9", "Int64"),
+    Column("en_8", "string"),
+    Column("en_9", "string"),
+    Column("tgt_8", "string", True, "the SFIA 8 translation"),
+    Column("tgt_9", "string", True, "the SFIA 9 translation"),
+    Column("marker", "string", True, "marker of the SFIA 9 translation"),
+    Column("origin_tgt_8", "string"),
+    Column("origin_tgt_9", "string"),
+    Column("status_8", "string", True, "ok, missing (English has it, translation lacks it), extra, or null (no translation file)"),
+    Column("status_9", "string", True, "same for the SFIA 9 translation"),
+    Column("drift", "string", True, "drift status of the English for this key"),
+)
+
+FINDING = _cols(
+    Column("code", "string", False, "stable check code, e.g. QA201"),
+    Column("check", "string", False, "check name, e.g. list-capitalization"),
+    Column("severity", "string", False, "error, warning or info"),
+    Column("lang", "string", False),
+    Column("framework", "Int64", True),
+    Column("skill", "string", True),
+    Column("element", "string", True),
+    Column("level", "Int64", True),
+    Column("item", "Int64", True),
+    Column("message", "string", False, "one sentence a reviewer can act on"),
+    Column("evidence", "object", True, "list of {field, start, end, text}: character spans to highlight"),
+    Column("origin", "string", True, "'path:line' of the text the finding is about"),
+)
+
+TABLES = {
+    "segment": SEGMENT,
+    "english_alignment": ENGLISH_ALIGNMENT,
+    "drift": DRIFT,
+    "alignment": ALIGNMENT,
+    "finding": FINDING,
+}
+
+
+def columns(schema: tuple[Column, ...]) -> list[str]:
+    return [c.name for c in schema]
+
+
+def empty(schema: tuple[Column, ...]) -> pd.DataFrame:
+    return pd.DataFrame({c.name: pd.Series(dtype=c.dtype) for c in schema})
+
+
+def make(schema: tuple[Column, ...], records: list[dict] | pd.DataFrame) -> pd.DataFrame:
+    """Build a table with exactly the schema's columns, in order, with its dtypes."""
+    df = pd.DataFrame.from_records(records) if not isinstance(records, pd.DataFrame) else records.copy()
+    if df.empty:
+        base = empty(schema)
+        for c in schema:
+            if c.name in df.columns:
+                base[c.name] = df[c.name].astype(c.dtype) if len(df) else base[c.name]
+        return base
+    out = {}
+    for c in schema:
+        if c.name in df.columns:
+            col = df[c.name]
+        else:
+            col = pd.Series([None] * len(df), index=df.index)
+        if c.dtype == "object":
+            out[c.name] = col.astype("object")
+        else:
+            out[c.name] = col.astype(c.dtype)
+    return pd.DataFrame(out).reset_index(drop=True)
+
+
+def validate(df: pd.DataFrame, schema: tuple[Column, ...], name: str = "table") -> pd.DataFrame:
+    """Check columns, dtypes, nulls and domain values; raise SchemaError on any breach."""
+    want = columns(schema)
+    missing = [c for c in want if c not in df.columns]
+    if missing:
+        raise SchemaError(f"{name}: missing columns {missing}")
+    for c in schema:
+        s = df[c.name]
+        if c.dtype != "object" and str(s.dtype) != c.dtype:
+            raise SchemaError(f"{name}: column {c.name} has dtype {s.dtype}, expected {c.dtype}")
+        if not c.nullable and s.isna().any():
+            raise SchemaError(f"{name}: column {c.name} has nulls")
+    if "element" in df.columns:
+        bad = set(df["element"].dropna()) - set(ELEMENTS)
+        if bad:
+            raise SchemaError(f"{name}: unknown elements {sorted(bad)}")
+    if "marker" in df.columns:
+        bad = set(df["marker"].dropna()) - set(MARKERS)
+        if bad:
+            raise SchemaError(f"{name}: unknown markers {sorted(bad)}")
+    if "framework" in df.columns:
+        bad = set(df["framework"].dropna().astype(int)) - set(FRAMEWORKS)
+        if bad:
+            raise SchemaError(f"{name}: unknown frameworks {sorted(bad)}")
+    if "severity" in df.columns:
+        bad = set(df["severity"].dropna()) - set(SEVERITIES)
+        if bad:
+            raise SchemaError(f"{name}: unknown severities {sorted(bad)}")
+    if "level" in df.columns and len(df):
+        lv = df["level"].dropna()
+        if ((lv < 1) | (lv > 7)).any():
+            raise SchemaError(f"{name}: level outside 1..7")
+    if schema is SEGMENT and len(df):
+        is_level = df["element"] == "level"
+        if df.loc[is_level, "level"].isna().any() or df.loc[~is_level, "level"].notna().any():
+            raise SchemaError(f"{name}: level must be set exactly on 'level' segments")
+        itemised = df["element"].isin(["guidance", "activity"])
+        if df.loc[itemised, "item"].isna().any() or df.loc[~itemised, "item"].notna().any():
+            raise SchemaError(f"{name}: item must be set exactly on guidance/activity segments")
+        dup = df.duplicated(["framework", "lang", "skill", "element", "level", "item"], keep=False)
+        if dup.any():
+            first = df[dup].iloc[0]
+            raise SchemaError(
+                f"{name}: duplicate segment key {first['skill']}/{first['element']}/"
+                f"{first['level']}/{first['item']} ({first['origin']})")
+    return df
+
+
+def sort_key_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Sort rows in reading order: skill, element order, level, item."""
+    if df.empty:
+        return df.reset_index(drop=True)
+    order = df["element"].map(ELEMENT_ORDER)
+    extra = [c for c in ("framework", "lang") if c in df.columns]
+    tmp = df.assign(_eo=order)
+    by = extra + ["skill", "_eo", "level", "item"]
+    return tmp.sort_values(by, kind="stable", na_position="first").drop(columns="_eo").reset_index(drop=True)
