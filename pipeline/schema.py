@@ -127,12 +127,36 @@ FINDING = _cols(
     Column("origin", "string", True, "'path:line' of the text the finding is about"),
 )
 
+# MT candidates for SFIA segments (the score stage's per-candidate table). ``key`` is the
+# segment key string (pipeline.keys) or the free ``id`` of a candidates file.
+CANDIDATE = _cols(
+    Column("lang", "string", False),
+    Column("framework", "Int64", True),
+    Column("skill", "string", True),
+    Column("element", "string", True),
+    Column("level", "Int64", True),
+    Column("item", "Int64", True),
+    Column("key", "string", False, "segment key (sfia9.CSMG.level.3) or the file's free id"),
+    Column("provider", "string", False, "MT provider / system name"),
+    Column("text", "string", True, "candidate text (null or empty when the provider gave none)"),
+    Column("source", "string", True, "the English it translates"),
+    Column("reference", "string", True, "final/reference translation when one exists"),
+    Column("chrf", "Float64", True, "sentence chrF against the reference (sacrebleu), when one exists"),
+    Column("consensus", "Float64", True, "mean sentence chrF against the other candidates (MBR)"),
+    Column("signals", "object", True, "list of quality signals, e.g. ['wrong-language', 'copy-of-source']"),
+    Column("hard", "boolean", True, "a hard signal: never picked as best"),
+    Column("rank", "Int64", True, "1 = best pick for the segment"),
+    Column("best", "boolean", True),
+    Column("origin", "string", True, "'path:line' of the candidate"),
+)
+
 TABLES = {
     "segment": SEGMENT,
     "english_alignment": ENGLISH_ALIGNMENT,
     "drift": DRIFT,
     "alignment": ALIGNMENT,
     "finding": FINDING,
+    "candidate": CANDIDATE,
 }
 
 
