@@ -41,7 +41,7 @@ def decode(data: bytes, where: str) -> tuple[str, str]:
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError as e:
-        raise InputError(where, f"neither UTF-8, UTF-16 nor cp1252 (byte 0x{data[e.start]:02x} at offset "
+        raise InputError(where, f"cannot detect the encoding: neither UTF-8, UTF-16 nor cp1252 (byte 0x{data[e.start]:02x} at offset "
                                 f"{e.start}); save the file as UTF-8") from None
     if _C1.search(text):
         raise InputError(where, "cannot detect the encoding (not UTF-8; cp1252 gives control characters); "

@@ -68,6 +68,10 @@ def split_guidance(text: str, bullets: tuple[str, ...] = ("-", "•")) -> list[t
     return out
 
 
+class NoHeaderError(InputError):
+    """The sheet has no SFIA header row (another sheet of the workbook may have one)."""
+
+
 @dataclass
 class SkillRow:
     code: str
@@ -106,7 +110,7 @@ def _rows_from_table(rows: list[tuple[list, str]], where: str, origin_of) -> tup
             header_at = i
             break
     if header_at is None:
-        raise InputError(where, "not a SFIA skills sheet: no header row with 'Code' and 'Skill' columns")
+        raise NoHeaderError(where, "not a SFIA skills sheet: no header row with 'Code' and 'Skill' columns")
     cols = _find_columns([str(c or "") for c in rows[header_at][0]])
     out: list[SkillRow] = []
     versions: set[int] = set()
@@ -139,12 +143,10 @@ def _rows_from_table(rows: list[tuple[list, str]], where: str, origin_of) -> tup
 
 def read_csv_rows(data: bytes, where: str) -> tuple[list[SkillRow], int | None]:
     text, _enc = decode(data, where)
-    sample = text[:4096]
-    try:
-        dialect = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    header = text.split("\n", 1)[0]
+    # Excel's dialect; only the delimiter varies between exports (comma, semicolon, tab).
+    delimiter = max(",;\t", key=header.count)
+    reader = csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter)
     rows = []
     start = 1
     try:
@@ -170,11 +172,12 @@ def read_xlsx_rows(path, where: str) -> tuple[list[SkillRow], int | None]:
         for ws in wb.worksheets:
             try:
                 rows = [(list(r), i) for i, r in enumerate(ws.iter_rows(values_only=True), start=1)]
-            except (zipfile.BadZipFile, EOFError, OSError, KeyError) as e:
-                raise InputError(where, f"xlsx sheet {ws.title!r} cannot be read (truncated or corrupt: {e})") from None
+            except Exception as e:  # zlib, expat, zipfile... all mean a damaged workbook
+                raise InputError(where, f"xlsx sheet {ws.title!r} cannot be read (truncated or corrupt: "
+                                        f"{type(e).__name__}: {e})") from None
             try:
                 return _rows_from_table(rows, where, lambda rid, j, t=ws.title: f"{where}:{t}!{_col_letter(j)}{rid}")
-            except InputError as e:
+            except NoHeaderError as e:
                 last_error = e
                 continue
         raise InputError(where, "no sheet with a 'Code' and a 'Skill' column (is this a SFIA skills spreadsheet?)") \

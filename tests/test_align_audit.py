@@ -1,0 +1,87 @@
+"""Translations aligned to their English, and the (modified)/(unchanged) marker audit."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline import schema
+from pipeline.align import align_english, align_translations
+from pipeline.audit import audit_markers
+from pipeline.drift import classify
+from pipeline.ingest import read_paths
+
+
+@pytest.fixture(scope="module")
+def sample(root):
+    en = {8: read_paths([root / "sources/sfia-8/en"], framework=8),
+          9: read_paths([root / "sources/sfia-9/en"], framework=9)}
+    tr = read_paths([root / "translations"])
+    eal = align_english(en[8], en[9])
+    drift = classify(eal)
+    return align_translations(eal, en, tr, drift), en, eal, drift
+
+
+def test_arabic_sfia8_bullets_align_to_english_sfia8(sample):
+    al = sample[0]
+    ar = al[(al.lang == "ar") & (al.element == "activity")]
+    pairs = dict(zip(ar.en_8, ar.tgt_8, strict=True))
+    assert pairs["responding to reported problems"] == "يستجيب للمشكلات المبلغ عنها"
+    assert pairs["handling requests for information"] == "يتولى طلبات الحصول على معلومات"
+    assert set(ar[ar.en_8.notna()].status_8) == {"ok"}
+    assert ar[ar.en_8.isna()].status_8.isna().all()  # SFIA 9's new 7th bullet has no SFIA 8 counterpart
+
+
+def test_polish_markers_raise_no_marker_error(sample):
+    findings = audit_markers(sample[0])
+    assert findings[findings.severity == "error"].empty, findings.to_dict("records")
+    pl = sample[0][sample[0].lang == "pl"]
+    assert set(pl.status_9.dropna()) == {"ok"}
+    assert pl[pl.element == "activity"].tgt_9.notna().sum() == 7
+
+
+def test_missing_bullet_in_a_translation_is_reported_not_shifted(sample, root):
+    _, en, eal, drift = sample
+    tr = read_paths([root / "translations/ar"])
+    # drop the Arabic activity 3 (a short one) and renumber, as a translator who missed a bullet would
+    acts = tr[tr.element == "activity"].copy()
+    acts = acts[acts.item != 3]
+    acts["item"] = range(1, len(acts) + 1)
+    tr2 = schema.make(schema.SEGMENT, __import__("pandas").concat([tr[tr.element != "activity"], acts]))
+    al = align_translations(eal, en, tr2, drift)
+    ar = al[(al.element == "activity") & al.en_8.notna()].set_index("en_8")
+    assert ar.loc["responding to reported problems", "status_8"] == "missing"
+    assert ar.loc["handling requests for information", "tgt_8"] == "يتولى طلبات الحصول على معلومات"
+    assert ar.loc["acting as a contact point for users and customers", "tgt_8"] == "يعمل كجهة اتصال لدى المستخدمين والعملاء"
+
+
+def _row(**kw):
+    base = {"lang": "pl", "skill": "ABCD", "element": "level", "level": 1, "item": None,
+            "en_8": "Old.", "en_9": "New.", "tgt_8": "Stary.", "tgt_9": "Nowy.", "marker": "modified",
+            "origin_tgt_8": "t8.txt:1", "origin_tgt_9": "t9.txt:5", "status_8": "ok", "status_9": "ok",
+            "drift": "modified"}
+    base.update(kw)
+    return base
+
+
+def _codes(rows):
+    return sorted(audit_markers(schema.make(schema.ALIGNMENT, rows)).code)
+
+
+def test_marker_rules_each():
+    assert _codes([_row()]) == []
+    assert _codes([_row(marker="unchanged", tgt_9="Stary.")]) == ["QA101"]
+    assert _codes([_row(marker="modified", drift="cosmetic", en_9="Old!")]) == ["QA102"]
+    assert _codes([_row(marker="unchanged", drift="unchanged", en_9="Old.", tgt_9="Stary!")]) == ["QA103"]
+    assert _codes([_row(marker="modified", tgt_9="Stary.")]) == ["QA104"]
+    assert _codes([_row(), _row(level=2, marker=None)]) == ["QA105"]
+
+
+def test_modified_marker_judged_on_its_section():
+    # a guidance section marked (modified) where one bullet changed and another did not: no warning,
+    # and the unchanged bullet may keep its SFIA 8 translation
+    rows = [_row(element="activity", level=None, item=1, drift="unchanged", en_9="Old.", tgt_9="Stary."),
+            _row(element="activity", level=None, item=2, drift="modified")]
+    assert _codes(rows) == []
+    rows = [_row(element="activity", level=None, item=1, drift="unchanged", en_9="Old.", tgt_9="Stary."),
+            _row(element="guidance", level=None, item=1, drift="cosmetic", en_9="Old!")]
+    assert _codes(rows) == ["QA102"]
