@@ -1,20 +1,37 @@
-"""Report stage: write every output file of a run into the report folder.
+"""Report stage: every output file of a run, for reviewers and for CI.
 
-This first version writes the tables (CSV/JSONL) and a plain index page listing what was
-read; the reviewer pages, JUnit, Markdown and annotations build on it.
+``reports/`` gets
+
+* ``index.html`` (dashboard) and ``lang-<tag>.html`` (one per language): static pages that
+  open from disk, with filters and keyboard navigation, no request to any server;
+* ``findings.jsonl``, ``findings.csv``, ``review.xlsx`` (one sheet per language),
+  ``junit.xml`` (a test case per check and language), ``summary.md`` (a pull-request
+  comment), and the tables ``segments.csv``, ``alignment.csv``, ``drift.csv``.
+
+Every file is written atomically and is the same byte for byte for the same inputs.
+With ``--changed-since REF`` the files still report every finding, but only findings on
+lines changed since ``REF`` gate (fail junit test cases, get annotations, set the exit code).
 """
 
 from __future__ import annotations
 
-import html
+import sys
 
 import pandas as pd
 
 from pipeline import output, schema
-from pipeline.ioutil import write_text
+from pipeline.ioutil import write_bytes, write_text
+from pipeline.report import ci, html, model
+from pipeline.report.changed import gating
+from pipeline.report.chart import leaderboard_svg
+from pipeline.report.progress import progress
+from pipeline.report.xlsx import review_workbook
+
+OUTPUTS = ("index.html", "findings.jsonl", "findings.csv", "review.xlsx", "junit.xml", "summary.md",
+           "segments.csv", "alignment.csv", "drift.csv")
 
 
-def write_tables(ctx) -> pd.DataFrame:
+def write_tables(ctx, findings: pd.DataFrame) -> None:
     out = ctx.out
     out.mkdir(parents=True, exist_ok=True)
     write_text(out / "segments.csv", output.to_csv(ctx.segments, schema.columns(schema.SEGMENT)))
@@ -22,21 +39,43 @@ def write_tables(ctx) -> pd.DataFrame:
         write_text(out / "alignment.csv", output.to_csv(ctx.alignment, schema.columns(schema.ALIGNMENT)))
     if ctx.drift is not None:
         write_text(out / "drift.csv", output.to_csv(ctx.drift, schema.columns(schema.DRIFT)))
-    findings = ctx.all_findings()
-    findings = findings.sort_values(["lang", "skill", "code"], kind="stable", na_position="first").reset_index(drop=True)
-    write_text(out / "findings.jsonl", output.to_jsonl(findings, schema.columns(schema.FINDING)))
-    return findings
+    cols = schema.columns(schema.FINDING)
+    write_text(out / "findings.jsonl", output.to_jsonl(findings, cols))
+    write_text(out / "findings.csv", output.to_csv(findings, cols))
+
+
+def _gate_key(f: dict) -> tuple:
+    return (f["code"], f["lang"], f["framework"], f["skill"], f["element"], f["level"], f["item"],
+            f["message"], f["origin"])
 
 
 def write_reports(ctx, fail_on: str = "error", changed_since=None, annotations=None) -> pd.DataFrame:
-    findings = write_tables(ctx)
-    seg = ctx.segments
-    rows = "".join(
-        f"<tr><td>{html.escape(str(k[0]))}</td><td>{html.escape(str(k[1]))}</td><td>{html.escape(str(k[2]))}</td>"
-        f"<td>{n}</td></tr>"
-        for k, n in seg.groupby(["framework", "lang", "skill"]).size().items())
-    page = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>SFIA QA report</title></head>"
-            "<body><h1>SFIA translation QA</h1><table><tr><th>SFIA</th><th>lang</th><th>skill</th>"
-            f"<th>segments</th></tr>{rows}</table><p>{len(findings)} findings.</p></body></html>\n")
-    write_text(ctx.out / "index.html", page)
-    return findings
+    """Write every report file into ``ctx.out``; return the findings that gate the run."""
+    verbose = bool(getattr(ctx, "verbose", False))
+    findings = model.sort_findings(ctx.all_findings())
+    mask = gating(findings, changed_since)
+    gate_keys = {_gate_key(f) for f in model.finding_records(findings[mask])}
+
+    def gates(f: dict) -> bool:
+        return _gate_key(f) in gate_keys
+
+    write_tables(ctx, findings)
+    views = model.build(ctx, findings)
+    for v in views:
+        systems = (v.scores or {}).get("systems") or []
+        v.chart = leaderboard_svg(ci.leaderboard(systems)) if systems else ""
+    out = ctx.out
+    info = {"fail_on": fail_on, "changed_since": changed_since, "gates": gates,
+            "leaderboard": ci.leaderboard}
+    env = html.environment()
+    write_text(out / "index.html", html.render_index(env, views, info))
+    for v in progress(views, "report pages", verbose=verbose):
+        write_text(out / v.page, html.render_lang(env, v, views, info))
+    write_bytes(out / "review.xlsx", review_workbook(views))
+    write_text(out / "junit.xml", ci.junit_xml(views, fail_on, gates))
+    write_text(out / "summary.md", ci.summary_md(views, fail_on, gates, changed_since))
+    if annotations == "github":
+        recs = [f for v in views for f in v.findings]
+        for line in ci.github_annotations(recs, fail_on, gates):
+            print(line, file=sys.stdout)
+    return findings[mask].reset_index(drop=True)

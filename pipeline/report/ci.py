@@ -1,0 +1,171 @@
+"""Outputs for machines: JUnit XML, a Markdown summary and GitHub annotations."""
+
+from __future__ import annotations
+
+import os
+import xml.etree.ElementTree as ET
+from collections import Counter
+from pathlib import Path
+
+from pipeline import schema
+from pipeline.checks.registry import REGISTRY
+from pipeline.report.model import SEVERITY_ORDER, LangView, key_label
+
+
+def at_or_above(severity: str, fail_on: str) -> bool:
+    return fail_on != "never" and schema.SEVERITY_RANK[severity] >= schema.SEVERITY_RANK[fail_on]
+
+
+def where(f: dict) -> str:
+    if not f["skill"]:
+        return f["lang"]
+    label = key_label(f["element"], f["level"], f["item"]) if f["element"] else ""
+    fw = f"SFIA {f['framework']} " if f["framework"] else ""
+    return f"{fw}{f['skill']} {label}".strip()
+
+
+def _checks_for(lang: str, findings: list[dict]) -> list[tuple[str, str, str]]:
+    """(code, name, severity) of every check that applies to `lang`, plus any that reported."""
+    seen = {c.code: (c.code, c.name, c.severity) for c in REGISTRY.values() if c.applies_to(lang)}
+    for f in findings:
+        seen.setdefault(f["code"], (f["code"], f["check"], f["severity"]))
+    return [seen[k] for k in sorted(seen)]
+
+
+def junit_xml(views: list[LangView], fail_on: str, gates) -> str:
+    """One <testsuite> per language, one <testcase> per check; a <failure> when the check has
+    findings at or above `fail_on` that gate (all of them without --changed-since)."""
+    root = ET.Element("testsuites", name="sfia-qa")
+    total = {"tests": 0, "failures": 0}
+    for v in views:
+        suite = ET.SubElement(root, "testsuite", name=f"sfia-qa.{v.lang}")
+        n_tests = n_fail = 0
+        for code, name, _sev in _checks_for(v.lang, v.findings):
+            mine = [f for f in v.findings if f["code"] == code]
+            failing = [f for f in mine if at_or_above(f["severity"], fail_on) and gates(f)]
+            case = ET.SubElement(suite, "testcase", name=f"{code} {name}", classname=f"sfia-qa.{v.lang}.{code}")
+            n_tests += 1
+            if failing:
+                n_fail += 1
+                worst = min((f["severity"] for f in failing), key=SEVERITY_ORDER.get)
+                fail = ET.SubElement(case, "failure", type=worst,
+                                     message=f"{len(failing)} finding(s) at or above {fail_on}")
+                fail.text = "\n".join(f"{f['origin'] or where(f)}: {f['severity']}: {f['message']}"
+                                      for f in failing) + "\n"
+            rest = [f for f in mine if f not in failing]
+            if rest:
+                out = ET.SubElement(case, "system-out")
+                out.text = "\n".join(f"{f['origin'] or where(f)}: {f['severity']}: {f['message']}"
+                                     for f in rest) + "\n"
+        suite.set("tests", str(n_tests))
+        suite.set("failures", str(n_fail))
+        suite.set("errors", "0")
+        suite.set("skipped", "0")
+        total["tests"] += n_tests
+        total["failures"] += n_fail
+    root.set("tests", str(total["tests"]))
+    root.set("failures", str(total["failures"]))
+    root.set("errors", "0")
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _md(text) -> str:
+    """Table-cell-safe Markdown: no pipes, no newlines, no HTML."""
+    s = " ".join(str(text).split())
+    for a, b in (("\\", "\\\\"), ("|", "\\|"), ("<", "&lt;"), (">", "&gt;"), ("`", "\\`")):
+        s = s.replace(a, b)
+    return s
+
+
+def summary_md(views: list[LangView], fail_on: str, gates, changed_since: str | None,
+               top: int = 15, limit: int = 60000) -> str:
+    allf = [f for v in views for f in v.findings]
+    gating = [f for f in allf if at_or_above(f["severity"], fail_on) and gates(f)]
+    verdict = "fails" if gating else "passes"
+    lines = ["## SFIA translation QA", ""]
+    scope = f" in segments changed since `{_md(changed_since)}`" if changed_since else ""
+    lines.append(f"**The gate {verdict}**: {len(gating)} finding(s) at or above `{fail_on}`{scope}; "
+                 f"{len(allf)} finding(s) in all.")
+    lines += ["", "| language | SFIA 9 segments | error | warning | info | English modified | English unchanged |",
+              "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for v in views:
+        sc, dc, seg = v.severity_counts(), v.drift_counts(), v.segment_counts()
+        lines.append(f"| {_md(v.english_name)} (`{_md(v.lang)}`) | {seg['sfia9']} | {sc['error']} | "
+                     f"{sc['warning']} | {sc['info']} | {dc['modified']} | {dc['unchanged']} |")
+    if allf:
+        ranked = sorted(allf, key=lambda f: (0 if f in gating else 1, SEVERITY_ORDER[f["severity"]]))
+        lines += ["", f"### Top findings ({min(top, len(ranked))} of {len(ranked)})", "",
+                  "| severity | code | language | where | message |", "| --- | --- | --- | --- | --- |"]
+        for f in ranked[:top]:
+            lines.append(f"| {f['severity']} | {f['code']} {_md(f['check'])} | {_md(f['lang'])} | "
+                         f"{_md(f['origin'] or where(f))} | {_md(f['message'])} |")
+    for v in views:
+        systems = (v.scores or {}).get("systems") or []
+        if not systems:
+            continue
+        lines += ["", f"### MT providers, {_md(v.english_name)}", "",
+                  "| provider | BLEU | chrF | TER | best picks |", "| --- | ---: | ---: | ---: | ---: |"]
+        from pipeline.report.html import ci, fmt
+        for s in leaderboard(systems):
+            lines.append(f"| {_md(s['name'])} | {fmt(s.get('bleu'))} {ci(s.get('bleu_ci'))} | "
+                         f"{fmt(s.get('chrf'))} {ci(s.get('chrf_ci'))} | {fmt(s.get('ter'))} | "
+                         f"{s.get('best_picks') if s.get('best_picks') is not None else '—'} |")
+        sigs = (v.scores or {}).get("signatures") or {}
+        for k in sorted(sigs):
+            lines.append(f"\n`{_md(k)}`: `{_md(sigs[k])}`")
+    lines += ["", "Full report: `reports/index.html` (artifact); machine-readable: `findings.jsonl`, "
+                  "`findings.csv`, `junit.xml`, `review.xlsx`.", ""]
+    text = "\n".join(lines)
+    if len(text) > limit:  # a pull-request comment holds 65536 characters
+        text = text[:limit].rsplit("\n", 1)[0] + "\n\n*(summary cut; see the full report)*\n"
+    return text
+
+
+def leaderboard(systems: list[dict]) -> list[dict]:
+    """Systems best first: by chrF, else by consensus; ties by name."""
+    def score(s):
+        for k in ("chrf", "consensus", "bleu"):
+            if s.get(k) is not None:
+                return -float(s[k])
+        return 0.0
+    return sorted(systems, key=lambda s: (score(s), str(s.get("name"))))
+
+
+def _prop(s: str) -> str:
+    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A").replace(":", "%3A").replace(",", "%2C")
+
+
+def _data(s: str) -> str:
+    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def github_annotations(findings: list[dict], fail_on: str, gates, cwd: Path | None = None) -> list[str]:
+    """`::error file=...,line=...,title=...::message` for each finding that gates."""
+    from pipeline.report.changed import split_origin
+
+    level = {"error": "error", "warning": "warning", "info": "notice"}
+    cwd = Path(cwd or os.getcwd())
+    out = []
+    for f in findings:
+        if not (at_or_above(f["severity"], fail_on) and gates(f)):
+            continue
+        path, line = split_origin(f["origin"])
+        props = []
+        if path:
+            p = Path(path)
+            if p.is_absolute():
+                try:
+                    p = p.relative_to(cwd)
+                except ValueError:
+                    pass
+            props.append(f"file={_prop(p.as_posix())}")
+            if line:
+                props.append(f"line={line}")
+        props.append(f"title={_prop(f['code'] + ' ' + f['check'])}")
+        out.append(f"::{level[f['severity']]} {','.join(props)}::{_data(where(f) + ': ' + f['message'])}")
+    return out
+
+
+def counts_by(findings: list[dict], key: str) -> dict:
+    return dict(sorted(Counter(f[key] for f in findings).items()))

@@ -1,0 +1,151 @@
+"""The reviewer's HTML report: a dashboard and one page per language, self-contained.
+
+Jinja2 renders with autoescape on; the only markup built in Python comes from the
+helpers below, which escape every piece of data they wrap. The page carries a Content
+Security Policy that allows no request at all (`default-src 'none'`) and only the one
+inline script whose hash it names, so even a bug elsewhere cannot make a translation
+run as code or fetch anything.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from importlib import resources
+
+import jinja2
+from markupsafe import Markup, escape
+
+from pipeline.drift import word_diff_ops
+from pipeline.report.model import LangView, check_meta, key_label
+
+TEMPLATES = "templates"
+# Runs of Latin letters/digits (codes like CSMG, "SFIA 9", numbers) inside right-to-left
+# text: isolated so that the bidi algorithm keeps them readable and in place.
+_LTR_RUN = re.compile(r"[0-9A-Za-z\u00C0-\u024F][0-9A-Za-z\u00C0-\u024F_.,:/+%\-]*"
+                      r"(?:[ ][0-9A-Za-z\u00C0-\u024F][0-9A-Za-z\u00C0-\u024F_.,:/+%\-]*)*")
+_TRAIL = ".,:;-"
+
+
+def isolate(text: str | None, rtl: bool) -> Markup:
+    """Escaped text; in right-to-left text, Latin/digit runs are wrapped in <bdi dir=ltr>."""
+    if text is None:
+        return Markup("")
+    if not rtl:
+        return escape(text)
+    out, pos = [], 0
+    for m in _LTR_RUN.finditer(text):
+        s, e = m.start(), m.end()
+        while e > s and text[e - 1] in _TRAIL:
+            e -= 1
+        if e <= s:
+            continue
+        out.append(escape(text[pos:s]))
+        out.append(Markup('<bdi dir="ltr">%s</bdi>') % text[s:e])
+        pos = e
+    out.append(escape(text[pos:]))
+    return Markup("").join(out)
+
+
+def diff_markup(old: str | None, new: str | None, rtl: bool = False) -> Markup:
+    """Word diff of `new` against `old`: <del> for words removed, <ins> for words added."""
+    if new is None:
+        return Markup("")
+    if old is None or old == new:
+        return isolate(new, rtl)
+    parts = []
+    for op, text in word_diff_ops(old, new):
+        lead = text[: len(text) - len(text.lstrip())]
+        body = text[len(lead):]
+        if op == "=":
+            parts.append(isolate(text, rtl))
+        elif op == "-":
+            parts.append(escape(lead) + Markup("<del>%s</del>") % isolate(body, rtl))
+        else:
+            parts.append(escape(lead) + Markup("<ins>%s</ins>") % isolate(body, rtl))
+    return Markup("").join(parts)
+
+
+def spans_in(text: str, evidence: list[dict], field: str) -> list[tuple[int, int]]:
+    """Valid (start, end) spans of one field, merged; a span whose offsets do not match its
+    text is found by its text instead; one that cannot be found is dropped."""
+    out = []
+    for e in evidence:
+        if (e.get("field") or "target") != field:
+            continue
+        s, t, snippet = e.get("start"), e.get("end"), e.get("text")
+        if isinstance(s, int) and isinstance(t, int) and 0 <= s < t <= len(text) and \
+                (not snippet or text[s:t] == snippet):
+            out.append((s, t))
+        elif snippet and snippet in text:
+            i = text.index(snippet)
+            out.append((i, i + len(snippet)))
+    out.sort()
+    merged: list[list[int]] = []
+    for s, t in out:
+        if merged and s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], t)
+        else:
+            merged.append([s, t])
+    return [(s, t) for s, t in merged]
+
+
+def highlight(text: str | None, spans: list[tuple[int, int]], rtl: bool = False) -> Markup:
+    if text is None:
+        return Markup("")
+    parts, pos = [], 0
+    for s, t in spans:
+        parts.append(isolate(text[pos:s], rtl))
+        parts.append(Markup("<mark>%s</mark>") % isolate(text[s:t], rtl))
+        pos = t
+    parts.append(isolate(text[pos:], rtl))
+    return Markup("").join(parts)
+
+
+def fmt(value, digits: int = 1) -> str:
+    if value is None:
+        return "—"
+    try:
+        return f"{float(value):.{digits}f}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def ci(pair, digits: int = 1) -> str:
+    if not pair or len(pair) != 2 or pair[0] is None:
+        return ""
+    return f"[{fmt(pair[0], digits)}, {fmt(pair[1], digits)}]"
+
+
+def _read(name: str) -> str:
+    return (resources.files("pipeline") / TEMPLATES / name).read_text(encoding="utf-8")
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.PackageLoader("pipeline", TEMPLATES), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                             keep_trailing_newline=True)
+    env.filters.update(fmt=fmt, ci=ci)
+    env.globals.update(isolate=isolate, diff=diff_markup, highlight=highlight, spans_in=spans_in,
+                       check_meta=check_meta, key_label=key_label)
+    return env
+
+
+def assets() -> dict:
+    css, js = _read("report.css"), _read("report.js")
+    if "</script" in js.lower() or "</style" in css.lower():
+        raise ValueError("report assets must not close their own element")
+    digest = base64.b64encode(hashlib.sha256(js.encode("utf-8")).digest()).decode("ascii")
+    csp = (f"default-src 'none'; script-src 'sha256-{digest}'; style-src 'unsafe-inline'; "
+           "img-src data:; base-uri 'none'; form-action 'none'")
+    return {"css": Markup(css), "js": Markup(js), "csp": csp}
+
+
+def render_index(env, views: list[LangView], ctx_info: dict) -> str:
+    return env.get_template("index.html.j2").render(views=views, assets=assets(), **ctx_info)
+
+
+def render_lang(env, view: LangView, views: list[LangView], ctx_info: dict) -> str:
+    return env.get_template("lang.html.j2").render(v=view, views=views, assets=assets(),
+                                                   rtl=view.direction == "rtl", **ctx_info)
