@@ -12,6 +12,7 @@ from pipeline.errors import InputError
 from pipeline.ingest import infer_context, read_file, read_paths
 from pipeline.keys import format_key, parse_key
 
+
 def _rows(df):
     from pipeline.output import records
     return [list(r.values()) for r in records(df, ["framework", "lang", "element", "level", "text"])]
