@@ -25,8 +25,8 @@ def plain(value):
         pass
     if hasattr(value, "item"):
         value = value.item()
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer() and False:
-        return int(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     return value
 
 
