@@ -1,0 +1,122 @@
+"""Score a :class:`~pipeline.score.inputs.Corpus`: the leaderboard JSON and the candidate table.
+
+Per provider: corpus BLEU / chrF / chrF++ / TER (when a reference exists) with 95% bootstrap
+intervals and paired-bootstrap p-values against the best provider (by ``primary`` metric),
+mean consensus, how often its candidate is the segment's best pick, and signal counts.
+Per candidate: sentence chrF against the reference, consensus, signals, rank, best.
+
+Best pick per segment: no hard signal, then fewest soft signals, then highest consensus
+(reference-free on purpose: the reference is what the team does not have yet), then name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pipeline.score import consensus as consensus_mod
+from pipeline.score import metrics as M
+from pipeline.score import signals as S
+from pipeline.score.inputs import Corpus
+
+
+@dataclass(frozen=True)
+class Settings:
+    metrics: tuple[str, ...] = ("bleu", "chrf", "chrf++", "ter")
+    bootstrap: int = 1000
+    seed: int | None = 12345
+    primary: str = "chrf"
+    workers: int | None = None
+    signals: S.Options = field(default_factory=S.Options)
+    reference_is_final: bool = False
+
+
+def _r(x):
+    return None if x is None else float(x)
+
+
+def score(corpus: Corpus, st: Settings = Settings()) -> tuple[dict, list[dict]]:
+    """(leaderboard dict, candidate records). See the module docstring."""
+    names = list(corpus.systems)
+    n = corpus.n
+    texts = [[corpus.systems[s][k] for s in names] for k in range(n)]
+
+    # Reference-based metrics on the segments that have a reference.
+    scored = [k for k in range(n) if corpus.refs and all(r[k] is not None for r in corpus.refs)]
+    sigs: dict[str, str] = {}
+    results: dict[str, dict[str, M.SystemScore]] = {}
+    sent_chrf: dict[str, dict[int, float]] = {s: {} for s in names}
+    baseline = None
+    if scored:
+        refs = [[r[k] for k in scored] for r in corpus.refs]
+        hyps = {s: [corpus.systems[s][k] or "" for k in scored] for s in names}
+        wanted = list(dict.fromkeys([*st.metrics, "chrf"]))  # sentence chrF needs chrF stats
+        metric_objs = {m: M.make_metric(m, refs) for m in wanted}
+        stats = M.extract(metric_objs, hyps, st.workers)
+        primary = st.primary if st.primary in metric_objs else wanted[0]
+        actual = {s: metric_objs[primary]._aggregate_and_compute(stats[primary][s]).score for s in names}
+        sign = -1 if primary in M.LOWER_IS_BETTER else 1
+        baseline = sorted(names, key=lambda s: (-sign * actual[s], s))[0]
+        for m in st.metrics:
+            results[m] = M.corpus_scores(metric_objs[m], stats[m], st.bootstrap, st.seed, baseline)
+            sigs[m] = M.signature(metric_objs[m], st.bootstrap, st.seed)
+        for s in names:
+            for k, v in zip(scored, M.sentence_scores(metric_objs["chrf"], stats["chrf"][s]), strict=True):
+                sent_chrf[s][k] = v
+
+    cons = consensus_mod.consensus(texts)
+    sig = S.detect(texts, corpus.sources, corpus.lang, st.signals)
+
+    records: list[dict] = []
+    best_of: list[str | None] = []
+    for k in range(n):
+        order = sorted(range(len(names)), key=lambda i: (
+            S.is_hard(sig[k][i]), sum(1 for x in sig[k][i] if x in S.SOFT),
+            -(cons[k][i] if cons[k][i] is not None else -1.0), names[i]))
+        rank = {i: r + 1 for r, i in enumerate(order)}
+        best = order[0] if order and not S.is_hard(sig[k][order[0]]) else None
+        best_of.append(names[best] if best is not None else None)
+        for i, s in enumerate(names):
+            if corpus.origins.get(s, [None] * n)[k] is None and corpus.systems[s][k] is None:
+                continue  # the provider has no line for this segment: reported, no row
+            ref = corpus.refs[0][k] if corpus.refs else None
+            records.append({
+                "key": corpus.ids[k], "provider": s, "text": corpus.systems[s][k],
+                "source": corpus.sources[k] if corpus.sources else None, "reference": ref,
+                "chrf": sent_chrf[s].get(k), "consensus": cons[k][i],
+                "signals": sorted(sig[k][i]), "explain": sig[k][i], "hard": S.is_hard(sig[k][i]),
+                "rank": rank[i], "best": i == best, "origin": corpus.origins.get(s, [None] * n)[k],
+                **{c: corpus.meta[k].get(c) if corpus.meta else None
+                   for c in ("framework", "skill", "element", "level", "item")},
+            })
+
+    systems = []
+    for i, s in enumerate(names):
+        row: dict = {"name": s}
+        for m in st.metrics:
+            r = results.get(m, {}).get(s)
+            row[m] = _r(r.score) if r else None
+            row[f"{m}_ci"] = [r.lo, r.hi] if r and r.lo is not None else None
+            row[f"{m}_bootstrap"] = ({"mean": r.mean, "half_width": r.ci} if r and r.mean is not None else None)
+        row["p_value"] = ({m: results[m][s].p_value for m in st.metrics} if results and s != baseline else None)
+        vals = [cons[k][i] for k in range(n) if cons[k][i] is not None]
+        row["consensus"] = sum(vals) / len(vals) if vals else None
+        row["best_picks"] = sum(1 for b in best_of if b == s)
+        if st.reference_is_final and "ter" in results:
+            row["post_edit_ter"] = results["ter"][s].score
+        counts: dict[str, int] = {}
+        for k in range(n):
+            for x in sig[k][i]:
+                counts[x] = counts.get(x, 0) + 1
+        row["signals"] = dict(sorted(counts.items()))
+        row["missing"] = sum(1 for k in range(n) if corpus.systems[s][k] is None)
+        systems.append(row)
+    key_metric = st.primary if results else None
+    if key_metric and key_metric in st.metrics:
+        sign = -1 if key_metric in M.LOWER_IS_BETTER else 1
+        systems.sort(key=lambda r: (-sign * r[key_metric], r["name"]))
+    else:
+        systems.sort(key=lambda r: (-(r["consensus"] or 0.0), r["name"]))
+    board = {"signatures": sigs, "segments": n, "scored_segments": len(scored),
+             "reference": corpus.reference_name if scored else None, "baseline": baseline,
+             "problems": list(corpus.problems), "systems": systems}
+    return board, records

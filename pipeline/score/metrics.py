@@ -1,0 +1,155 @@
+"""Reference-based metrics, computed by sacrebleu and nothing else.
+
+sacrebleu's metrics split into "sufficient statistics per segment" and "score from summed
+statistics" (``_compute_segment_statistics`` / ``_compute_score_from_stats``). This module
+extracts each segment's statistics once per distinct (segment, text) pair — identical
+outputs of several systems are scored once, and the work is spread over two processes — and
+then lets sacrebleu's own methods compute every corpus score, every bootstrap resample and
+every paired-bootstrap p-value, exactly as ``sacrebleu.significance`` does. The numbers are
+therefore sacrebleu's numbers, bit for bit.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+from sacrebleu.metrics import BLEU, CHRF, TER
+from sacrebleu.significance import _compute_p_value, estimate_ci
+
+METRIC_NAMES = ("bleu", "chrf", "chrf++", "ter")
+LOWER_IS_BETTER = {"ter"}
+PARALLEL_MIN_PAIRS = 2000   # distinct (segment, text) pairs before a second process pays off
+
+
+def make_metric(name: str, references: Sequence[Sequence[str | None]]):
+    """A sacrebleu metric with the references cached (its default settings, as WMT uses)."""
+    cls = {"bleu": lambda **k: BLEU(**k), "chrf": lambda **k: CHRF(**k),
+           "chrf++": lambda **k: CHRF(word_order=2, **k), "ter": lambda **k: TER(**k)}[name]
+    return cls(references=[list(r) for r in references])
+
+
+# The metrics live in a module global while a pool runs: forked workers inherit them
+# (reference n-grams included) instead of receiving them pickled.
+_JOB: dict = {}
+
+
+def _stats_chunk(args: tuple[list[str], list[tuple[int, str]]]) -> dict[str, list]:
+    names, pairs = args
+    out = {}
+    for name in names:
+        m = _JOB[name]
+        cache = m._ref_cache
+        out[name] = [m._compute_segment_statistics(m._preprocess_segment(h), cache[i]) for i, h in pairs]
+    return out
+
+
+def extract(metrics: dict, systems: dict[str, Sequence[str]], workers: int | None = None) -> dict[str, dict[str, list]]:
+    """Per metric, per system: the list of per-segment statistics sacrebleu's
+    ``_extract_corpus_statistics`` would return, computed once per distinct (segment, text)."""
+    index: dict[tuple[int, str], int] = {}
+    for hyps in systems.values():
+        for i, h in enumerate(hyps):
+            index.setdefault((i, h), len(index))
+    pairs = list(index)
+    names = list(metrics)
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1) if len(pairs) >= PARALLEL_MIN_PAIRS else 1
+    _JOB.clear()
+    _JOB.update(metrics)
+    try:
+        if workers > 1:
+            chunks = [pairs[k::workers] for k in range(workers)]
+            with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+                parts = list(pool.map(_stats_chunk, [(names, c) for c in chunks]))
+            flat: dict[str, list] = {n: [None] * len(pairs) for n in names}
+            for k, part in enumerate(parts):
+                for n in names:
+                    flat[n][k::workers] = part[n]
+        else:
+            flat = _stats_chunk((names, pairs))
+    finally:
+        _JOB.clear()
+    return {n: {s: [flat[n][index[(i, h)]] for i, h in enumerate(hyps)] for s, hyps in systems.items()}
+            for n in names}
+
+
+def bootstrap_indices(n_segments: int, n_samples: int, seed: int | None) -> np.ndarray:
+    """The resampling indices sacrebleu draws (``significance.py``): one RNG, one call."""
+    rng = np.random.default_rng(seed)
+    return rng.choice(n_segments, size=(n_samples, n_segments), replace=True)
+
+
+def _resampled_sums(stats: np.ndarray, idxs: np.ndarray, counts: np.ndarray | None) -> np.ndarray:
+    """``[stats[i].sum(0) for i in idxs]`` as float32, like sacrebleu. When every statistic
+    is a non-negative integer and no sum can reach 2**24, float32 sums are exact in any
+    order, so a count-matrix product gives the same bits much faster."""
+    n = len(stats)
+    if (counts is not None and np.all(stats >= 0) and np.all(stats == np.round(stats))
+            and float(stats.max(initial=0)) * n < 2 ** 24):
+        return (counts @ stats.astype(np.float64)).astype(np.float32)
+    return np.stack([stats[i].sum(0) for i in idxs]) if len(idxs) else np.zeros((0, stats.shape[1]), np.float32)
+
+
+def count_matrix(idxs: np.ndarray, n_segments: int) -> np.ndarray:
+    rows = idxs.shape[0]
+    flat = (idxs + (np.arange(rows)[:, None] * n_segments)).ravel()
+    return np.bincount(flat, minlength=rows * n_segments).reshape(rows, n_segments).astype(np.float64)
+
+
+@dataclass
+class SystemScore:
+    score: float
+    mean: float | None = None       # bootstrap mean (sacrebleu's mu)
+    ci: float | None = None         # half width of the 95% interval (sacrebleu's +-)
+    lo: float | None = None
+    hi: float | None = None
+    p_value: float | None = None
+
+
+def corpus_scores(metric, stats_by_system: dict[str, list], n_bootstrap: int, seed: int | None,
+                  baseline: str | None) -> dict[str, SystemScore]:
+    """Corpus score, bootstrap CI and paired-bootstrap p-value against ``baseline`` for
+    every system, with sacrebleu's arithmetic (``significance._paired_bs_test``)."""
+    out: dict[str, SystemScore] = {}
+    actual = {s: metric._aggregate_and_compute(st).score for s, st in stats_by_system.items()}
+    if n_bootstrap <= 1:
+        return {s: SystemScore(v) for s, v in actual.items()}
+    n = len(next(iter(stats_by_system.values())))
+    idxs = bootstrap_indices(n, n_bootstrap, seed)
+    counts = count_matrix(idxs, n)
+    resampled: dict[str, np.ndarray] = {}
+    for s, st in stats_by_system.items():
+        arr = np.array(st, dtype="float32")
+        sums = _resampled_sums(arr, idxs, counts)
+        resampled[s] = np.array([metric._compute_score_from_stats(row).score for row in sums])
+    lower = n_bootstrap // 40
+    for s, scores in resampled.items():
+        mean, ci = estimate_ci(scores)
+        srt = np.sort(scores)
+        p = None
+        if baseline is not None and s != baseline:
+            diff = abs(actual[baseline] - actual[s])
+            sample_diffs = np.abs(scores - resampled[baseline])
+            p = _compute_p_value(sample_diffs - sample_diffs.mean(), diff)
+        out[s] = SystemScore(actual[s], float(mean), float(ci), float(srt[lower]),
+                             float(srt[n_bootstrap - lower - 1]), p)
+    return out
+
+
+def signature(metric, n_bootstrap: int, seed: int | None) -> str:
+    """sacrebleu's signature, with the bootstrap settings added as its paired test does."""
+    sig = metric.get_signature()
+    if n_bootstrap > 1:
+        sig.update("seed", str(seed).lower())
+        sig.update("bs", n_bootstrap)
+    return sig.format()
+
+
+def sentence_scores(metric, stats: list) -> list[float]:
+    """Sentence-level scores from per-segment statistics: what ``sentence_score`` returns."""
+    return [metric._aggregate_and_compute([row]).score for row in stats]
