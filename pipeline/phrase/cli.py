@@ -1,0 +1,166 @@
+"""``sfia-qa phrase pull`` and ``sfia-qa phrase push``.
+
+Settings come from the command line, then ``qa.toml`` ``[phrase]``::
+
+    [phrase]
+    project = "abcd1234..."                 # Project settings > API > Project ID
+    base_url = "https://api.phrase.com/v2"  # or a data-residency host, e.g. https://api.us.app.phrase.com/v2
+    locales = ["ar", "pl"]                  # default: every locale except the project's default one
+    token_env = "PHRASE_ACCESS_TOKEN"       # the variable holding the access token
+    framework = 9                           # SFIA version of keys whose pattern has no {framework}
+    tag = "sfia-9"                          # optional: pull only keys with this tag
+    min_severity = "warning"                # push: findings at or above this become comments
+    [phrase.locale_map]                     # optional: Phrase locale code -> translations/<lang>/
+    "pl-PL" = "pl"
+
+The token is read from the environment (``PHRASE_ACCESS_TOKEN`` by default). ``[phrase] token``
+works too but puts a secret in a file that gets committed: don't.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from pipeline import config as config_mod
+from pipeline.errors import ConfigError
+from pipeline.phrase import errors as E
+from pipeline.phrase.client import DEFAULT_BASE_URL, PhraseClient
+from pipeline.schema import SEVERITIES
+
+
+def register(sub) -> None:
+    p = sub.add_parser("phrase", help="pull translations from Phrase; push QA findings back")
+    psub = p.add_subparsers(dest="phrase_command", metavar="ACTION", parser_class=type(p))
+    psub.required = True
+
+    def common(q):
+        q.add_argument("--config", default=None, help="configuration file (default: qa.toml when present)")
+        q.add_argument("--project", help="Phrase project ID (default: [phrase] project)")
+        q.add_argument("--base-url", help=f"API base URL (default: [phrase] base_url or {DEFAULT_BASE_URL})")
+
+    q = psub.add_parser("pull", help="write every locale's SFIA translations to translations/<lang>/phrase/")
+    common(q)
+    q.add_argument("--locales", help="comma-separated locale codes, names or ids (default: [phrase] locales, "
+                                     "else every non-default locale)")
+    q.add_argument("--out", help="translations folder (default: [phrase] out or translations/)")
+    q.set_defaults(func=cmd_pull)
+
+    q = psub.add_parser("push", help="post QA findings as key comments (dry run unless --apply)")
+    common(q)
+    q.add_argument("--findings", default="reports/findings.jsonl", help="findings file (default: %(default)s)")
+    q.add_argument("--min-severity", choices=SEVERITIES, default=None,
+                   help="post findings at or above this (default: [phrase] min_severity or warning)")
+    q.add_argument("--apply", action="store_true", help="really post comments and unverify translations")
+    q.set_defaults(func=cmd_push)
+
+
+def _config(args):
+    path = args.config
+    if path is None and Path("qa.toml").is_file():
+        path = "qa.toml"
+    cfg = config_mod.load(path)
+    section = cfg.section("phrase")
+    if not isinstance(section, dict):
+        raise ConfigError(cfg.path, "[phrase] must be a table")
+    return cfg, section
+
+
+def _setting(args_value, section: dict, name: str, cfg, default=None, kind=str):
+    v = args_value if args_value is not None else section.get(name, default)
+    if v is not None and not isinstance(v, kind):
+        raise ConfigError(cfg.path, f"[phrase] {name} must be a {kind.__name__}")
+    return v
+
+
+def token_from(section: dict, cfg) -> str:
+    env = section.get("token_env", "PHRASE_ACCESS_TOKEN")
+    if not isinstance(env, str) or not env:
+        raise ConfigError(cfg.path, "[phrase] token_env must name an environment variable")
+    token = os.environ.get(env) or section.get("token")
+    if not token:
+        raise E.MissingTokenError(env, "not set: create an access token in Phrase (Profile settings > "
+                                       f"Access tokens) and `export {env}=...`; never commit it")
+    if not isinstance(token, str):
+        raise ConfigError(cfg.path, "[phrase] token must be a string (better: use the environment)")
+    return token
+
+
+def _client(args, cfg, section, *, read_only: bool = False, cache=None) -> tuple[PhraseClient, str]:
+    project = _setting(args.project, section, "project", cfg)
+    if not project:
+        raise ConfigError("--project", "no Phrase project: pass --project ID or set [phrase] project in qa.toml")
+    base_url = _setting(args.base_url, section, "base_url", cfg, DEFAULT_BASE_URL)
+    client = PhraseClient(token_from(section, cfg), base_url, read_only=read_only, cache=cache)
+    return client, project
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def _stats(client: PhraseClient) -> str:
+    s = client.stats
+    extra = [f"{s[k]} {label}" for k, label in (("not_modified", "not modified"), ("retries", "retried"),
+                                                 ("throttled", "rate-limited")) if s[k]]
+    return f"{s['requests']} requests" + (f" ({', '.join(extra)})" if extra else "")
+
+
+def cmd_pull(args) -> int:
+    from pipeline.phrase import sync
+
+    cfg, section = _config(args)
+    out = Path(args.out) if args.out else cfg.resolve(_setting(None, section, "out", cfg, "translations"))
+    locales = args.locales.split(",") if args.locales else _setting(None, section, "locales", cfg, None, list)
+    base_url = _setting(args.base_url, section, "base_url", cfg, DEFAULT_BASE_URL)
+    project = _setting(args.project, section, "project", cfg)
+    cpath = sync.cache_path(out, base_url, project or "")
+    cache = sync.load_cache(cpath)
+    client, project = _client(args, cfg, section, read_only=True, cache=cache)
+    with client:
+        res = sync.pull(client, project, out, locales=locales, pattern=cfg.key_pattern,
+                        default_framework=_setting(None, section, "framework", cfg, 9, int),
+                        locale_map=_setting(None, section, "locale_map", cfg, {}, dict),
+                        tag=_setting(None, section, "tag", cfg), say=_say)
+        sync.save_cache(cpath, cache)
+    for f in res.files:
+        print(f"wrote {f}")
+    for f in res.removed:
+        print(f"removed {f} (no SFIA translations left in that locale)")
+    total = sum(res.per_locale.values())
+    print(f"pulled {total} SFIA translations of {len(res.per_locale)} locale(s) from project {project} "
+          f"in {_stats(client)}" + (f"; ignored {res.ignored} non-SFIA strings" if res.ignored else ""))
+    return 0
+
+
+def cmd_push(args) -> int:
+    from pipeline.phrase import sync
+
+    cfg, section = _config(args)
+    findings = sync.read_findings(Path(args.findings))
+    min_sev = args.min_severity or _setting(None, section, "min_severity", cfg, "warning")
+    if min_sev not in SEVERITIES:
+        raise ConfigError(cfg.path, f"[phrase] min_severity must be one of {', '.join(SEVERITIES)}")
+    client, project = _client(args, cfg, section, read_only=not args.apply)
+    with client:
+        plan = sync.plan_push(client, project, findings, min_severity=min_sev, pattern=cfg.key_pattern,
+                              default_framework=_setting(None, section, "framework", cfg, 9, int),
+                              locale_map=_setting(None, section, "locale_map", cfg, {}, dict))
+        for s in plan.skipped:
+            _say(f"skip: {args.findings} {s}")
+        if args.apply:
+            n = sync.apply_push(client, project, plan, say=print)
+        else:
+            for a in plan.actions:
+                print(a.line(False))
+            n = 0
+    comments = sum(a.kind == "comment" for a in plan.actions)
+    unverify = sum(a.kind == "unverify" for a in plan.actions)
+    if args.apply:
+        print(f"done: {n} action(s) ({comments} comment(s), {unverify} unverified); "
+              f"{plan.already} finding(s) already commented; {_stats(client)}")
+    else:
+        print(f"dry run: would post {comments} comment(s) and unverify {unverify} translation(s); "
+              f"{plan.already} finding(s) already commented; run again with --apply to do it")
+    return 0

@@ -1,0 +1,396 @@
+"""Pull translations from Phrase into ``translations/`` and push QA findings back.
+
+Pull writes ``translations/<lang>/phrase/sfia-<N>.jsonl``: one JSON object per SFIA key,
+sorted in reading order, with ``key``, ``text``, ``state``, ``locale`` (the language folder),
+``locale_code`` (Phrase's code) and the Phrase ids. Every file of a pull is written to a
+temporary file first and renamed only when every locale has been fetched, so a failed pull
+leaves the previous files untouched.
+
+Push reads ``reports/findings.jsonl``, maps each finding at or above a severity to its key
+(:func:`pipeline.keys.format_key`), and posts one comment per finding, carrying a marker
+``[sfia-qa:<hash>]`` so a re-run recognises what it already posted; with error findings
+it also marks the translation unverified. Without ``apply`` it only reads and reports.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline import langdata
+from pipeline.errors import ConfigError, InputError, UserError
+from pipeline.keys import DEFAULT_PATTERN, format_key, parse_key
+from pipeline.phrase import errors as E
+from pipeline.phrase.client import PageCache, PhraseClient
+from pipeline.schema import ELEMENT_ORDER, SEVERITY_RANK
+
+MARKER_RE = re.compile(r"\[sfia-qa:([0-9a-f]{12})\]")
+CACHE_DIR = ".phrase-cache"
+
+
+# ---------------------------------------------------------------------------- locales
+def lang_of(locale: dict, locale_map: dict[str, str]) -> str:
+    """The language folder for a Phrase locale: ``[phrase.locale_map]`` or its code."""
+    code = locale.get("code") or locale.get("name") or ""
+    return langdata.normalize_tag(locale_map.get(code, code))
+
+
+def select_locales(locales: list[dict], wanted: Iterable[str] | None, locale_map: dict[str, str],
+                   project: str) -> list[dict]:
+    """Locales matching ``wanted`` (code, name, id or language folder); by default every
+    locale except the project's default (source) locale."""
+    wanted = [w.strip() for w in (wanted or []) if w.strip()]
+    if not wanted:
+        return sorted((loc for loc in locales if not loc.get("default")), key=lambda x: x.get("code") or "")
+    out, missing = [], []
+    for w in wanted:
+        hits = [loc for loc in locales
+                if w in (loc.get("code"), loc.get("name"), loc.get("id")) or lang_of(loc, locale_map) == w]
+        if not hits:  # 'pl' also finds 'pl-PL' when that is the only Polish locale
+            hits = [loc for loc in locales if langdata.base_tag(loc.get("code") or "") == w.lower()]
+        if len(hits) != 1:
+            missing.append(w if not hits else f"{w} (ambiguous: {', '.join(h.get('code', '') for h in hits)})")
+        elif hits[0] not in out:
+            out.append(hits[0])
+    if missing:
+        have = ", ".join(sorted(loc.get("code") or "?" for loc in locales)) or "none"
+        raise E.NotFoundError(f"phrase project {project}",
+                              f"locale(s) {', '.join(missing)} not found; the project has: {have}")
+    return out
+
+
+# ---------------------------------------------------------------------------- pull
+@dataclass
+class PullResult:
+    files: list[Path] = field(default_factory=list)
+    removed: list[Path] = field(default_factory=list)
+    per_locale: dict[str, int] = field(default_factory=dict)
+    ignored: int = 0
+
+
+def _state(t: dict) -> str:
+    if t.get("state"):
+        return str(t["state"])
+    return "unverified" if t.get("unverified") else "translated"
+
+
+def _order(rec: dict, parsed: dict) -> tuple:
+    idx = parsed["level"] if parsed["element"] == "level" else parsed["item"]
+    return (parsed["framework"] or 0, parsed["skill"], ELEMENT_ORDER[parsed["element"]], idx or 0, rec["key"])
+
+
+def locale_records(translations: list[dict], locale: dict, lang: str, pattern: str,
+                   default_framework: int) -> tuple[dict[int, list[dict]], int]:
+    """Phrase translations of one locale -> {framework: records in reading order}, ignored count."""
+    by_fw: dict[int, list[tuple]] = {}
+    seen: set[str] = set()
+    ignored = 0
+    for t in translations:
+        key = (t.get("key") or {}).get("name")
+        parsed = parse_key(key, pattern) if isinstance(key, str) else None
+        if parsed is None or t.get("plural_suffix"):
+            ignored += 1  # not a SFIA key (Phrase projects hold other strings too) or a plural form
+            continue
+        if key in seen:
+            continue
+        seen.add(key)
+        fw = parsed["framework"] or default_framework
+        rec = {"key": key, "text": t.get("content") or "", "state": _state(t), "locale": lang,
+               "locale_code": locale.get("code"), "translation_id": t.get("id"),
+               "key_id": (t.get("key") or {}).get("id"), "locale_id": locale.get("id"),
+               "unverified": bool(t.get("unverified"))}
+        by_fw.setdefault(fw, []).append((_order(rec, parsed), rec))
+    return {fw: [r for _, r in sorted(rows, key=lambda x: x[0])] for fw, rows in by_fw.items()}, ignored
+
+
+def pull(client: PhraseClient, project: str, out: Path, *, locales: Iterable[str] | None = None,
+         pattern: str = DEFAULT_PATTERN, default_framework: int = 9, locale_map: dict | None = None,
+         tag: str | None = None, say: Callable[[str], None] = lambda s: None) -> PullResult:
+    locale_map = dict(locale_map or {})
+    out = Path(out)
+    all_locales = client.locales(project)
+    chosen = select_locales(all_locales, locales, locale_map, project)
+    if not chosen:
+        raise E.NotFoundError(f"phrase project {project}", "the project has no locales besides the default one; "
+                                                            "name them with --locales")
+    langs = [lang_of(loc, locale_map) for loc in chosen]
+    dup = {x for x in langs if langs.count(x) > 1}
+    if dup:
+        raise ConfigError("[phrase] locale_map", f"several locales map to the same folder {', '.join(sorted(dup))}")
+    q = f"tags:{tag}" if tag else None
+
+    def fetch(loc):
+        return client.locale_translations(project, loc["id"], q=q)
+
+    results: dict[str, list] = {}
+    failures: list[str] = []
+    with ThreadPoolExecutor(max_workers=client.max_workers, thread_name_prefix="phrase-pull") as pool:
+        futs = {pool.submit(fetch, loc): loc for loc in chosen}
+        done, pending = wait(futs, return_when=FIRST_EXCEPTION)
+        for f in pending:
+            f.cancel()
+        for f in list(done) + list(pending):
+            if f.cancelled():
+                continue
+            loc = futs[f]
+            try:
+                results[loc["id"]] = f.result()
+            except UserError as e:
+                failures.append(f"{loc.get('code')}: {e.line()}")
+    if failures or len(results) != len(chosen):
+        not_done = len(chosen) - len(results)
+        raise E.PullError("phrase pull", f"{not_done} of {len(chosen)} locale(s) not pulled, previous files kept; "
+                                         + "; ".join(sorted(failures)))
+
+    res = PullResult()
+    files: dict[Path, str] = {}
+    for loc, lang in zip(chosen, langs, strict=True):
+        by_fw, ignored = locale_records(results[loc["id"]], loc, lang, pattern, default_framework)
+        res.ignored += ignored
+        res.per_locale[lang] = sum(len(v) for v in by_fw.values())
+        folder = out / lang / "phrase"
+        for fw, recs in sorted(by_fw.items()):
+            if not any(r["text"].strip() for r in recs):
+                continue  # nothing translated yet: an empty file would only fail ingest
+            files[folder / f"sfia-{fw}.jsonl"] = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs)
+        for old in sorted(folder.glob("sfia-*.jsonl")) if folder.is_dir() else []:
+            if old not in files:
+                res.removed.append(old)
+    _commit(files, res.removed)
+    res.files = sorted(files)
+    return res
+
+
+def _commit(files: dict[Path, str], remove: list[Path]) -> None:
+    """Write every file to a temporary beside it, then rename them all; on any error
+    delete the temporaries and leave the old files as they were."""
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, text in sorted(files.items()):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            staged.append((tmp, path))
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+    except OSError as e:
+        for tmp, _ in staged:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        bad = staged[-1][1] if staged else "translations"
+        raise InputError(bad, f"cannot write the pulled file ({e.strerror or e}); previous files kept") from None
+    for tmp, path in staged:
+        os.replace(tmp, path)
+    for old in remove:
+        with contextlib.suppress(FileNotFoundError):
+            old.unlink()
+
+
+# ---------------------------------------------------------------------------- cache
+def cache_path(out: Path, base_url: str, project: str) -> Path:
+    h = hashlib.sha256(f"{base_url.rstrip('/')}|{project}".encode()).hexdigest()[:16]
+    return Path(out) / CACHE_DIR / f"{h}.json"
+
+
+def load_cache(path: Path) -> PageCache:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        pages = data["pages"] if isinstance(data, dict) and isinstance(data.get("pages"), dict) else {}
+    except (OSError, ValueError, KeyError):
+        pages = {}  # no cache or a damaged one: fetch everything afresh
+    return PageCache(pages)
+
+
+def save_cache(path: Path, cache: PageCache) -> None:
+    from pipeline.ioutil import write_text
+
+    # Only pages seen in this pull: a locale dropped from the project drops out of the cache.
+    write_text(path, json.dumps({"version": 1, "pages": cache.used}, ensure_ascii=False, sort_keys=True))
+
+
+# ---------------------------------------------------------------------------- push
+FINDING_FIELDS = ("code", "check", "severity", "lang", "framework", "skill", "element", "level", "item",
+                  "message", "evidence", "origin")
+
+
+def read_findings(path: Path) -> list[dict]:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(path, "findings file not found: run `make qa` (or sfia-qa run) first") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(path, f"cannot read: {getattr(e, 'strerror', None) or e}") from None
+    out = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise InputError(f"{path}:{n}", f"invalid JSON: {e.msg}") from None
+        if not isinstance(obj, dict):
+            raise InputError(f"{path}:{n}", "each line must be a JSON object (a finding)")
+        missing = [c for c in ("code", "severity", "lang", "message") if c not in obj]
+        if missing:
+            raise InputError(f"{path}:{n}", f"finding lacks {', '.join(missing)}")
+        if obj["severity"] not in SEVERITY_RANK:
+            raise InputError(f"{path}:{n}", f"unknown severity {obj['severity']!r}: expected error, warning or info")
+        obj["_line"] = n
+        out.append(obj)
+    return out
+
+
+def marker(f: dict, key: str) -> str:
+    h = hashlib.sha256("|".join([str(f.get("code")), str(f.get("lang")), key,
+                                 " ".join(str(f.get("message")).split())]).encode()).hexdigest()[:12]
+    return f"[sfia-qa:{h}]"
+
+
+def comment_text(f: dict, key: str) -> str:
+    lines = [f"sfia-qa {f['code']} ({f['severity']}, {f.get('check') or 'check'}) [{f['lang']}]: "
+             f"{' '.join(str(f['message']).split())}"]
+    ev = [e.get("text") for e in (f.get("evidence") or []) if isinstance(e, dict) and e.get("text")]
+    if ev:
+        lines.append("Evidence: " + " | ".join(f"«{t}»" for t in ev[:5]))
+    lines.append(marker(f, key))
+    return "\n".join(lines)
+
+
+@dataclass(order=True)
+class Action:
+    key: str
+    lang: str
+    kind: str  # 'comment' or 'unverify'
+    detail: str
+    key_id: str | None = field(default=None, compare=False)
+    locale_id: str | None = field(default=None, compare=False)
+    translation_id: str | None = field(default=None, compare=False)
+    message: str | None = field(default=None, compare=False)
+    marker: str | None = field(default=None, compare=False)
+
+    def line(self, done: bool) -> str:
+        verb = {"comment": ("would comment", "commented"), "unverify": ("would unverify", "unverified")}[self.kind]
+        return f"{verb[done]:<15} {self.key} [{self.lang}] {self.detail}"
+
+
+@dataclass
+class PushPlan:
+    actions: list[Action] = field(default_factory=list)
+    already: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+
+def _key_of(f: dict, pattern: str, default_framework: int) -> str | None:
+    if not f.get("skill") or not f.get("element"):
+        return None
+    try:
+        return format_key(f["skill"], f["element"], f.get("level"), f.get("item"),
+                          f.get("framework") or default_framework, pattern)
+    except (KeyError, ValueError, TypeError):
+        return None
+
+
+def plan_push(client: PhraseClient, project: str, findings: list[dict], *, min_severity: str = "warning",
+              pattern: str = DEFAULT_PATTERN, default_framework: int = 9,
+              locale_map: dict | None = None) -> PushPlan:
+    locale_map = dict(locale_map or {})
+    plan = PushPlan()
+    floor = SEVERITY_RANK[min_severity]
+    by_key: dict[str, list[dict]] = {}
+    for f in findings:
+        if SEVERITY_RANK[f["severity"]] < floor:
+            continue
+        key = _key_of(f, pattern, default_framework)
+        if key is None:
+            plan.skipped.append(f"line {f['_line']}: {f['code']} is not about one segment")
+            continue
+        by_key.setdefault(key, []).append(f)
+    if not by_key:
+        return plan
+    locales = client.locales(project)
+    loc_by_lang: dict[str, dict] = {}
+    for loc in locales:
+        loc_by_lang.setdefault(lang_of(loc, locale_map), loc)
+        loc_by_lang.setdefault(langdata.base_tag(loc.get("code") or ""), loc)
+
+    def inspect(key: str):
+        k = client.find_key(project, key)
+        if k is None:
+            return key, None, set(), {}
+        have = set()
+        for c in client.comments(project, k["id"]):
+            have.update(f"[sfia-qa:{m}]" for m in MARKER_RE.findall(c.get("message") or ""))
+        trans = {}
+        if any(f["severity"] == "error" for f in by_key[key]):
+            for t in client.key_translations(project, k["id"]):
+                lid = (t.get("locale") or {}).get("id")
+                if lid and not t.get("plural_suffix"):
+                    trans[lid] = t
+        return key, k, have, trans
+
+    with ThreadPoolExecutor(max_workers=client.max_workers, thread_name_prefix="phrase-push") as pool:
+        inspected = list(pool.map(inspect, sorted(by_key)))
+    unverify_seen: set[str] = set()
+    for key, k, have, trans in inspected:
+        for f in by_key[key]:
+            lang = langdata.normalize_tag(str(f["lang"]))
+            loc = loc_by_lang.get(lang) or loc_by_lang.get(langdata.base_tag(lang))
+            if k is None:
+                plan.skipped.append(f"line {f['_line']}: key {key} is not in the Phrase project")
+                continue
+            if loc is None:
+                plan.skipped.append(f"line {f['_line']}: language {lang} is not a locale of the project")
+                continue
+            m = marker(f, key)
+            if m in have:
+                plan.already += 1
+            else:
+                have.add(m)
+                plan.actions.append(Action(key, lang, "comment", f"{f['code']} {f['severity']}: "
+                                           f"{' '.join(str(f['message']).split())[:100]}", key_id=k["id"],
+                                           locale_id=loc["id"], message=comment_text(f, key), marker=m))
+            if f["severity"] == "error":
+                t = trans.get(loc["id"])
+                if t is None:
+                    plan.skipped.append(f"line {f['_line']}: {key} has no {lang} translation to unverify")
+                elif t.get("unverified") or t["id"] in unverify_seen:
+                    continue
+                else:
+                    unverify_seen.add(t["id"])
+                    plan.actions.append(Action(key, lang, "unverify", f"{f['code']} error", key_id=k["id"],
+                                               locale_id=loc["id"], translation_id=t["id"]))
+    plan.actions.sort()
+    return plan
+
+
+def apply_push(client: PhraseClient, project: str, plan: PushPlan, say: Callable[[str], None]) -> int:
+    """Carry out the plan, 4 at a time; return the number of actions done."""
+
+    def do(a: Action) -> Action:
+        if a.kind == "unverify":
+            client.unverify(project, a.translation_id)
+            return a
+        try:
+            client.create_comment(project, a.key_id, a.message, [a.locale_id] if a.locale_id else None)
+        except E.AmbiguousWriteError:
+            # The POST may have landed: look for its marker before posting again.
+            posted = any(a.marker in (c.get("message") or "") for c in client.comments(project, a.key_id))
+            if not posted:
+                client.create_comment(project, a.key_id, a.message, [a.locale_id] if a.locale_id else None)
+        return a
+
+    with ThreadPoolExecutor(max_workers=client.max_workers, thread_name_prefix="phrase-push") as pool:
+        done = list(pool.map(do, plan.actions))
+    for a in done:
+        say(a.line(True))
+    return len(done)
