@@ -4,7 +4,17 @@ A rule is declared once with :func:`register`; reports, the README table and the
 ``--fail-on`` gate all read its metadata from here. Codes are grouped by prefix:
 
 * ``QA1xx`` SFIA 8 -> 9 drift and the ``(modified)``/``(unchanged)`` marker audit
-* ``QA2xx`` and up: translation checks (see the rule modules)
+* ``QA0xx`` the check machinery itself (suppressions that no longer match)
+* ``QA2xx`` structure and content (missing, untranslated, wrong language, numbers, lists)
+* ``QA3xx`` reserved: MT-candidate signals (the score stage)
+* ``QA4xx`` punctuation and typography
+* ``QA5xx`` terminology and consistency (skill name, glossary, same source/same target)
+* ``QA6xx`` script and right-to-left text (Arabic)
+* ``QA7xx`` the English source itself, reported against the English
+
+``scope`` says what a rule's function receives (see :mod:`pipeline.checks.engine`):
+``segment`` one translated unit, ``page`` the units of one skill page, ``corpus`` every
+unit of a language and SFIA version, ``source`` / ``source-page`` the English the same way.
 """
 
 from __future__ import annotations
@@ -26,6 +36,7 @@ class Check:
     group: str = ""
     settings: dict = field(default_factory=dict, hash=False, compare=False)
     func: Callable | None = field(default=None, hash=False, compare=False)
+    scope: str = "segment"
 
     def applies_to(self, lang: str) -> bool:
         from pipeline.langdata import base_tag
@@ -37,7 +48,8 @@ REGISTRY: dict[str, Check] = {}
 
 
 def register(code: str, name: str, severity: str, summary: str, *, rationale: str = "",
-             languages: tuple[str, ...] = (), group: str = "", settings: dict | None = None):
+             languages: tuple[str, ...] = (), group: str = "", settings: dict | None = None,
+             scope: str = "segment"):
     """Decorator (or plain call with func=None) declaring a check."""
     if severity not in SEVERITIES:
         raise ValueError(f"{code}: unknown severity {severity}")
@@ -46,7 +58,7 @@ def register(code: str, name: str, severity: str, summary: str, *, rationale: st
         if code in REGISTRY and REGISTRY[code].name != name:
             raise ValueError(f"check code {code} is already used by {REGISTRY[code].name}")
         REGISTRY[code] = Check(code, name, severity, summary, rationale, tuple(languages), group,
-                               dict(settings or {}), func)
+                               dict(settings or {}), func, scope)
         return func
 
     return deco

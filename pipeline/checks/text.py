@@ -1,0 +1,136 @@
+"""Text helpers for the checks: words with spans, inflection-tolerant matching, sentences.
+
+Every helper returns character offsets into the text it was given, so a finding can point
+a reviewer at the exact words (``evidence`` spans). Language knowledge (prefixes that
+Arabic glues to words, how long a word's stem must be) comes from the ``[morphology]``
+section of ``pipeline/lang/<code>.toml``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from pipeline import langdata
+
+# A word: letters and digits (Unicode), Arabic combining marks and tatweel inside, inner
+# hyphens and apostrophes kept ("self-service", "don't").
+_CH = r"(?:[^\W_]|[\u0610-\u061A\u064B-\u065F\u0670\u0640])"
+WORD_RE = re.compile(rf"{_CH}+(?:[-'’]{_CH}+)*")
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+def span(field: str, text: str, start: int, end: int) -> dict:
+    """One evidence record: which text (target/source), where, and what it says there."""
+    return {"field": field, "start": int(start), "end": int(end), "text": text[start:end]}
+
+
+def ws(text: str) -> str:
+    return " ".join(text.split())
+
+
+def words(text: str) -> list[tuple[str, int, int]]:
+    return [(m.group(0), m.start(), m.end()) for m in WORD_RE.finditer(text)]
+
+
+@dataclass(frozen=True)
+class Morph:
+    """Inflection-tolerant word comparison for one language.
+
+    Two words match when, after removing a known prefix (Arabic ال, و, ب, ...), they share a
+    prefix of at least ``max(min_stem, longer length - max_suffix)`` letters: Polish
+    "klienta" / "klientów", Arabic "العملاء" / "للعملاء" match; "dział" / "działania" do not.
+    """
+
+    prefixes: tuple[str, ...] = ()
+    min_stem: int = 4
+    max_suffix: int = 3
+
+    def forms(self, word: str) -> tuple[str, ...]:
+        w = word.casefold().replace("\u0640", "")
+        w = re.sub(r"[\u0610-\u061A\u064B-\u065F\u0670]", "", w)
+        out = [w]
+        for p in self.prefixes:
+            if w.startswith(p) and len(w) - len(p) >= max(self.min_stem - 1, 2):
+                out.append(w[len(p):])
+        return tuple(dict.fromkeys(out))
+
+    def _match1(self, a: str, b: str) -> bool:
+        if a == b:
+            return True
+        n = 0
+        for x, y in zip(a, b, strict=False):
+            if x != y:
+                break
+            n += 1
+        return n >= max(self.min_stem, max(len(a), len(b)) - self.max_suffix)
+
+    def match(self, a: str, b: str) -> bool:
+        return any(self._match1(x, y) for x in self.forms(a) for y in self.forms(b))
+
+    def find(self, text: str, phrase: str, tokens: list[tuple[str, int, int]] | None = None) -> list[tuple[int, int]]:
+        """Spans of ``text`` where the words of ``phrase`` occur in order, each inflection-tolerant."""
+        want = [w for w, _, _ in words(phrase)]
+        if not want:
+            return []
+        toks = tokens if tokens is not None else words(text)
+        out = []
+        for i in range(len(toks) - len(want) + 1):
+            if all(self.match(toks[i + k][0], want[k]) for k in range(len(want))):
+                out.append((toks[i][1], toks[i + len(want) - 1][2]))
+        return out
+
+
+@cache
+def morph(lang: str) -> Morph:
+    m = langdata.load(lang).section("morphology")
+    return Morph(tuple(sorted(m.get("prefixes", []), key=len, reverse=True)),
+                 int(m.get("min_stem", 4)), int(m.get("max_suffix", 3)))
+
+
+def final_punct(text: str) -> str:
+    """The closing punctuation of a text ('' when none), ignoring closing quotes/brackets."""
+    t = text.rstrip().rstrip("\"'”’»)]")
+    if not t:
+        return ""
+    m = re.search(r"[.!?:;…؟؛،,]+$", t)
+    return m.group(0) if m else ""
+
+
+_PUNCT_CLASS = {"؟": "?", "؛": ";", "،": ",", "…": "...", "。": "."}
+
+
+def punct_class(p: str) -> str:
+    """'؟' -> '?', '...' -> '...', '.' -> '.': punctuation compared across scripts."""
+    if not p:
+        return ""
+    p = "".join(_PUNCT_CLASS.get(c, c) for c in p)
+    if set(p) == {"."} and len(p) >= 3:
+        return "..."
+    return p[-1]
+
+
+def sentence_starts(text: str, abbreviations: tuple[str, ...] = ()) -> list[int]:
+    """Offsets where a sentence starts: the text's first word and every word after
+    sentence-final punctuation and a space, unless the punctuation closes an abbreviation."""
+    starts = []
+    m = re.search(r"\S", text)
+    if m:
+        starts.append(m.start())
+    low_abbr = tuple(a.casefold() for a in abbreviations)
+    for m in re.finditer(r"[.!?؟]+[\"'”’)\]]*\s+(?=[\"'“‘(\[]?\w)", text):
+        before = text[: m.start() + 1].casefold()
+        if any(before.endswith(a) and (len(before) == len(a) or not before[-len(a) - 1].isalnum())
+               for a in low_abbr):
+            continue
+        starts.append(m.end())
+    return starts
+
+
+def split_sentences(text: str, abbreviations: tuple[str, ...] = ()) -> list[str]:
+    starts = sentence_starts(text, abbreviations)
+    if not starts:
+        return []
+    bounds = starts + [len(text)]
+    return [text[bounds[i]:bounds[i + 1]].strip() for i in range(len(starts))]
