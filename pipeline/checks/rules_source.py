@@ -111,7 +111,7 @@ def source_list_case(units, env, opts):
           "In the English, an activity bullet ends differently (full stop or none) from the rest of its list.",
           rationale="Same rule as QA202, on the source. Reported against the English so that translators "
                     "who copied the slip are not blamed for it alone.",
-          group=G, scope="source-page", settings={"min_items": 3})
+          group=G, scope="source-page", settings={"min_items": 3, "closing_full_stop_ok": False})
 def source_list_end(units, env, opts):
     acts = _acts(units)
     ends = [ending(u.source) for u in acts]
@@ -119,6 +119,8 @@ def source_list_end(units, env, opts):
     if res is None:
         return
     top, odd = res
+    if opts["closing_full_stop_ok"] and top == "" and odd == [len(acts) - 1] and ends[-1] == ".":
+        return  # the house style: the last bullet closes the lead-in sentence
     for i in odd:
         u = acts[i]
         s, e = ending_span(u.source)

@@ -52,7 +52,7 @@ def list_capitalization(units, env, opts):
           rationale="Bullets of one list end the same way: all without punctuation or all with it. A full "
                     "stop on the last bullet only is a common leftover of editing.\n\nBad: '…obsługa klienta', "
                     "'…zadowolenia klientów.' Good: no full stop on either.",
-          group=G, scope="page", settings={"min_items": 3})
+          group=G, scope="page", settings={"min_items": 3, "closing_full_stop_ok": False})
 def list_final_punctuation(units, env, opts):
     acts = _activities(units)
     ends = [ending(u.target) for u in acts]
@@ -60,6 +60,8 @@ def list_final_punctuation(units, env, opts):
     if res is None:
         return
     top, odd = res
+    if opts["closing_full_stop_ok"] and top == "" and odd == [len(acts) - 1] and ends[-1] == ".":
+        return  # the house style: the last bullet closes the lead-in sentence
     n_top = sum(1 for e in ends if e == top)
     for i in odd:
         u = acts[i]
