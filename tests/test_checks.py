@@ -40,7 +40,7 @@ def spans_ok(df, units):
 
 def acts(texts, sources=None, lang="pl"):
     sources = sources or [None] * len(texts)
-    return [U(t, s, lang=lang, element="activity", item=i) for i, (t, s) in enumerate(zip(texts, sources), 1)]
+    return [U(t, s, lang=lang, element="activity", item=i) for i, (t, s) in enumerate(zip(texts, sources, strict=True), 1)]
 
 
 # --- QA2xx structure ---------------------------------------------------------------------------

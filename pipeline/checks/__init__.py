@@ -15,10 +15,22 @@ RULE_MODULES = (
 )
 
 
+# Other stages that register checks of their own (their codes appear in the README table).
+OTHER_RULE_MODULES = (
+    "pipeline.audit",          # QA1xx marker audit
+    "pipeline.score.stage",    # QA3xx MT-candidate signals
+)
+
+
 def load_rules() -> None:
     import importlib
-
-    import pipeline.audit  # noqa: F401  (QA1xx: the marker audit's rules)
+    import importlib.util
 
     for name in RULE_MODULES:
         importlib.import_module(name)
+    for name in OTHER_RULE_MODULES:
+        try:
+            if importlib.util.find_spec(name) is not None:
+                importlib.import_module(name)
+        except ImportError:
+            pass  # a stage that is not installed contributes no checks
