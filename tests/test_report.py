@@ -410,3 +410,30 @@ def test_run_changed_since_reports_everything_but_gates_on_changed_segments(repo
     assert main(args + ["--changed-since", "HEAD"]) == 0  # nothing changed since: the old findings do not gate
     assert len((repo / "reports" / "findings.jsonl").read_text(encoding="utf-8").splitlines()) == len(recs)
     assert main(args) == 1  # without --changed-since every finding gates
+
+
+def test_long_evidence_is_cut_around_the_span():
+    from pipeline.report.html import highlight
+
+    text = "word " * 60 + "TARGET" + " more" * 60
+    out = str(highlight(text, [(300, 306)]))
+    assert "<mark>TARGET</mark>" in out and out.startswith("… word") and out.endswith("more …")
+    assert len(out) < 250
+
+
+def test_workflow_gates_pull_requests_with_options_the_cli_has(root):
+    yaml = pytest.importorskip("yaml")
+    from pipeline.cli import build_parser
+
+    wf = yaml.safe_load((root / ".github" / "workflows" / "translation-qa.yml").read_text())
+    on = wf.get("on", wf.get(True))  # YAML 1.1 reads the key `on` as True
+    assert set(on["pull_request"]["paths"]) == {"translations/**", "sources/**", "qa.toml"}
+    steps = wf["jobs"]["qa"]["steps"]
+    assert any(s.get("with", {}).get("fetch-depth") == 0 for s in steps)
+    run = next(s["run"] for s in steps if "sfia-qa run" in s.get("run", ""))
+    cmd = " ".join(run.split("sfia-qa run", 1)[1].split("\n")[:2]).replace("\\", " ").split()
+    args = build_parser().parse_args(["run", *[c.strip('"') for c in cmd]])
+    assert args.changed_since == "$BASE_SHA" and args.annotations == "github" and args.out == "reports"
+    assert any("GITHUB_STEP_SUMMARY" in s.get("run", "") for s in steps)
+    assert any(s.get("uses", "").startswith("actions/upload-artifact") and s["with"]["path"] == "reports/"
+               for s in steps)

@@ -23,9 +23,12 @@ from pipeline.report.model import LangView, check_meta, key_label
 TEMPLATES = "templates"
 # Runs of Latin letters/digits (codes like CSMG, "SFIA 9", numbers) inside right-to-left
 # text: isolated so that the bidi algorithm keeps them readable and in place.
-_LTR_RUN = re.compile(r"[0-9A-Za-z\u00C0-\u024F][0-9A-Za-z\u00C0-\u024F_.,:/+%\-]*"
-                      r"(?:[ ][0-9A-Za-z\u00C0-\u024F][0-9A-Za-z\u00C0-\u024F_.,:/+%\-]*)*")
-_TRAIL = ".,:;-"
+# A token is a run of non-space characters with a Latin letter or digit and no
+# right-to-left letter; a run is tokens separated by spaces ("SFIA 9", "<b>x</b>").
+_RTL_CHARS = "\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF"
+_TOKEN = rf"[^\s{_RTL_CHARS}]*[0-9A-Za-z\u00C0-\u024F][^\s{_RTL_CHARS}]*"
+_LTR_RUN = re.compile(rf"{_TOKEN}(?:[ \t]+{_TOKEN})*")
+_TRAIL = ".,:;!?\u060C\u061B"  # sentence punctuation belongs to the right-to-left sentence
 
 
 def isolate(text: str | None, rtl: bool) -> Markup:
@@ -91,9 +94,20 @@ def spans_in(text: str, evidence: list[dict], field: str) -> list[tuple[int, int
     return [(s, t) for s, t in merged]
 
 
-def highlight(text: str | None, spans: list[tuple[int, int]], rtl: bool = False) -> Markup:
+def highlight(text: str | None, spans: list[tuple[int, int]], rtl: bool = False, context: int = 80) -> Markup:
+    """`text` with <mark> around the spans; a long text is cut to the spans and `context`
+    characters around them (at word boundaries), with an ellipsis for what was left out."""
     if text is None:
         return Markup("")
+    if spans and len(text) > 2 * context + 40:
+        lo, hi = max(0, spans[0][0] - context), min(len(text), spans[-1][1] + context)
+        if lo > 0:
+            lo = text.find(" ", lo, spans[0][0]) + 1 or lo
+        if hi < len(text):
+            hi = text.rfind(" ", spans[-1][1], hi) if text.rfind(" ", spans[-1][1], hi) > 0 else hi
+        inner = highlight(text[lo:hi], [(s - lo, t - lo) for s, t in spans], rtl, context=len(text))
+        return Markup("").join([Markup("… ") if lo > 0 else Markup(""), inner,
+                                Markup(" …") if hi < len(text) else Markup("")])
     parts, pos = [], 0
     for s, t in spans:
         parts.append(isolate(text[pos:s], rtl))

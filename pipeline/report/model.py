@@ -81,6 +81,7 @@ class LangView:
     findings: list[dict] = field(default_factory=list)
     scores: dict = field(default_factory=dict)
     chart: str = ""  # inline SVG of the provider leaderboard
+    source: bool = False  # the English sources themselves (findings about the source text)
 
     @property
     def page(self) -> str:
@@ -138,8 +139,21 @@ def _candidates_by_key(candidates: pd.DataFrame | None) -> dict[tuple, list[dict
     return out
 
 
+def _english_rows(ctx) -> pd.DataFrame:
+    """English SFIA 8 -> 9 rows in the ALIGNMENT layout (no target text), with their drift."""
+    ea = ctx.english_alignment
+    if ea is None or ea.empty:
+        return schema.empty(schema.ALIGNMENT)
+    df = ea.copy()
+    df["lang"] = "en"
+    if ctx.drift is not None and len(ctx.drift) == len(ea):
+        df["drift"] = ctx.drift["status"].to_numpy()  # classify() keeps the alignment's row order
+    return schema.sort_key_frame(schema.make(schema.ALIGNMENT, df))
+
+
 def build(ctx, findings: pd.DataFrame) -> list[LangView]:
     """One LangView per target language, rows in reading order, findings attached to rows."""
+    from pipeline.align import is_english
     from pipeline.langdata import load
 
     alignment = ctx.alignment if ctx.alignment is not None else schema.empty(schema.ALIGNMENT)
@@ -154,7 +168,8 @@ def build(ctx, findings: pd.DataFrame) -> list[LangView]:
         except Exception:  # a language without data file still gets a (left-to-right) page
             name, en_name, direction = lang, lang, "ltr"
         v = LangView(lang, name, en_name, direction, scores=(ctx.scores or {}).get(lang) or {})
-        sub = schema.sort_key_frame(alignment[alignment["lang"] == lang].drop(columns=[]))
+        v.source = is_english(lang)
+        sub = _english_rows(ctx) if v.source else schema.sort_key_frame(alignment[alignment["lang"] == lang])
         by_key: dict[tuple, dict] = {}
         by_key8: dict[tuple, dict] = {}
         for r in output.records(sub, schema.columns(schema.ALIGNMENT)):
