@@ -89,6 +89,7 @@ class FakePhrase:
         self._used = 0
         self._server: ThreadingHTTPServer | None = None
         self.slow_seconds = 0.5
+        self._sorted: dict[str, list[dict]] = {}  # locale id -> its translations by key name
 
     # ------------------------------------------------------------------ data
     def add_locale(self, code: str, name: str | None = None, default: bool = False) -> dict:
@@ -110,6 +111,7 @@ class FakePhrase:
              "locale": {"id": locale["id"], "name": locale["name"], "code": locale["code"]},
              "state": state}
         self.translations[(locale["id"], key["id"])] = t
+        self._sorted.pop(locale["id"], None)
         return t
 
     def inject(self, kind: str, count: int = 1, path: str | None = None, method: str | None = None,
@@ -244,13 +246,15 @@ class FakePhrase:
     def _locale_translations(self, query, body, locale_id):
         if not any(loc["id"] == locale_id for loc in self.locales):
             return None
-        items = [t for (lid, _), t in self.translations.items() if lid == locale_id]
+        if locale_id not in self._sorted:
+            self._sorted[locale_id] = sorted((t for (lid, _), t in self.translations.items() if lid == locale_id),
+                                             key=lambda t: t["key"]["name"])
+        items = self._sorted[locale_id]
         q = query.get("q", "")
         m = re.search(r"tags:(\S+)", q)
         if m:
             tagged = {k["id"] for k in self.keys if m.group(1) in k["tags"]}
             items = [t for t in items if t["key"]["id"] in tagged]
-        items.sort(key=lambda t: t["key"]["name"])
         return self._paginate(items, query, f"/v2/projects/{self.project}/locales/{locale_id}/translations")
 
     def _keys(self, query, body):
@@ -298,6 +302,7 @@ class FakePhrase:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go in separate writes: avoid 40 ms delayed-ACK stalls
     server_fake: FakePhrase
 
     def log_message(self, *args):  # keep test output clean
