@@ -7,6 +7,7 @@ Per candidate: sentence chrF against the reference, consensus, signals, rank, be
 
 Best pick per segment: no hard signal, then fewest soft signals, then highest consensus
 (reference-free on purpose: the reference is what the team does not have yet), then name.
+Providers that gave the very text picked share the pick (rank 1, counted in best_picks).
 """
 
 from __future__ import annotations
@@ -74,7 +75,14 @@ def score(corpus: Corpus, st: Settings = Settings()) -> tuple[dict, list[dict]]:
             -(cons[k][i] if cons[k][i] is not None else -1.0), names[i]))
         rank = {i: r + 1 for r, i in enumerate(order)}
         best = order[0] if order and not S.is_hard(sig[k][order[0]]) else None
-        best_of.append(names[best] if best is not None else None)
+        # Providers that gave the very same text as the pick share it (and its rank).
+        same = set()
+        if best is not None:
+            top = " ".join(texts[k][best].split())
+            same = {i for i in range(len(names)) if texts[k][i] is not None and " ".join(texts[k][i].split()) == top}
+            for i in same:
+                rank[i] = 1
+        best_of.append({names[i] for i in same})
         for i, s in enumerate(names):
             if corpus.origins.get(s, [None] * n)[k] is None and corpus.systems[s][k] is None:
                 continue  # the provider has no line for this segment: reported, no row
@@ -84,7 +92,7 @@ def score(corpus: Corpus, st: Settings = Settings()) -> tuple[dict, list[dict]]:
                 "source": corpus.sources[k] if corpus.sources else None, "reference": ref,
                 "chrf": sent_chrf[s].get(k), "consensus": cons[k][i],
                 "signals": sorted(sig[k][i]), "explain": sig[k][i], "hard": S.is_hard(sig[k][i]),
-                "rank": rank[i], "best": i == best, "origin": corpus.origins.get(s, [None] * n)[k],
+                "rank": rank[i], "best": i in same, "origin": corpus.origins.get(s, [None] * n)[k],
                 **{c: corpus.meta[k].get(c) if corpus.meta else None
                    for c in ("framework", "skill", "element", "level", "item")},
             })
@@ -100,7 +108,7 @@ def score(corpus: Corpus, st: Settings = Settings()) -> tuple[dict, list[dict]]:
         row["p_value"] = ({m: results[m][s].p_value for m in st.metrics} if results and s != baseline else None)
         vals = [cons[k][i] for k in range(n) if cons[k][i] is not None]
         row["consensus"] = sum(vals) / len(vals) if vals else None
-        row["best_picks"] = sum(1 for b in best_of if b == s)
+        row["best_picks"] = sum(1 for b in best_of if s in b)
         if st.reference_is_final and "ter" in results:
             row["post_edit_ter"] = results["ter"][s].score
         counts: dict[str, int] = {}
