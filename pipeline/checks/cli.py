@@ -93,5 +93,5 @@ def cmd_check(args) -> int:
     if args.format == "jsonl":
         sys.stdout.write(output.to_jsonl(findings, schema.columns(schema.FINDING)))
     else:
-        sys.stdout.write(output.to_table(findings, COLUMNS, width=140) if len(findings) else "no findings\n")
+        sys.stdout.write(output.to_table(findings, COLUMNS, width=400) if len(findings) else "no findings\n")
     return gate(findings, args.fail_on)

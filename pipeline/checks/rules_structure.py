@@ -51,7 +51,8 @@ def list_capitalization(units, env, opts):
           "An activity bullet ends differently (full stop or none) from the rest of its list.",
           rationale="Bullets of one list end the same way: all without punctuation or all with it. A full "
                     "stop on the last bullet only is a common leftover of editing.\n\nBad: '…obsługa klienta', "
-                    "'…zadowolenia klientów.' Good: no full stop on either.",
+                    "'…zadowolenia klientów.' Good: no full stop on either. A team whose house style closes "
+                    "the lead-in sentence with a full stop on the last bullet sets `closing_full_stop_ok = true`.",
           group=G, scope="page", settings={"min_items": 3, "closing_full_stop_ok": False})
 def list_final_punctuation(units, env, opts):
     acts = _activities(units)
