@@ -389,8 +389,12 @@ def apply_push(client: PhraseClient, project: str, plan: PushPlan, say: Callable
                 client.create_comment(project, a.key_id, a.message, [a.locale_id] if a.locale_id else None)
         return a
 
+    # One key's actions in plan order (its comments appear in a stable order), keys in parallel.
+    per_key: dict[str, list[Action]] = {}
+    for a in plan.actions:
+        per_key.setdefault(a.key, []).append(a)
     with ThreadPoolExecutor(max_workers=client.max_workers, thread_name_prefix="phrase-push") as pool:
-        done = list(pool.map(do, plan.actions))
+        done = [a for acts in pool.map(lambda acts: [do(a) for a in acts], per_key.values()) for a in acts]
     for a in done:
         say(a.line(True))
     return len(done)
