@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 CONFIG ?= qa.toml
 OUT    ?= reports
 
-.PHONY: qa test lint bench clean venv
+.PHONY: qa test lint bench docs clean venv
 
 venv: $(STAMP)
 
@@ -26,6 +26,9 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	@$(BIN)/ruff check pipeline tests benchmarks
+
+docs: $(STAMP)
+	@$(BIN)/python -m pipeline.checks.docs
 
 bench: $(STAMP)
 	@$(BIN)/python benchmarks/score_bench.py

@@ -111,7 +111,7 @@ def source_list_case(units, env, opts):
           "In the English, an activity bullet ends differently (full stop or none) from the rest of its list.",
           rationale="Same rule as QA202, on the source. Reported against the English so that translators "
                     "who copied the slip are not blamed for it alone.",
-          group=G, scope="source-page", settings={"min_items": 3, "closing_full_stop_ok": False})
+          group=G, scope="source-page", settings={"min_items": 3, "closing_full_stop_ok": True})
 def source_list_end(units, env, opts):
     acts = _acts(units)
     ends = [ending(u.source) for u in acts]

@@ -67,10 +67,10 @@ def list_final_punctuation(units, env, opts):
     for i in odd:
         u = acts[i]
         s, e = ending_span(u.target)
-        same = u.source is not None and ending(u.source) == ends[i]
-        note = " The English bullet ends the same way: report it upstream too." if same else ""
+        if u.source is not None and ending(u.source) == ends[i]:
+            continue  # the translation follows its English; the source check reports the English
         yield Hit(u, f"Activity {u.item} ends with {describe_ending(ends[i])} while {n_top} of the {len(acts)} "
-                     f"bullets of this list have {describe_ending(top)}.{note}",
+                     f"bullets of this list have {describe_ending(top)}, and its English bullet does not.",
                   [span("target", u.target, s, e)])
 
 
