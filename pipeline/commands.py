@@ -44,7 +44,7 @@ def cmd_segments(args) -> int:
 
 def cmd_drift(args) -> int:
     from pipeline.align import align_english
-    from pipeline.drift import DRIFT_CLI_COLUMNS, classify
+    from pipeline.drift import DRIFT_CLI_COLUMNS, classify, skill_changes
     from pipeline.ingest import read_paths
 
     old = read_paths(args.old, framework=8)
@@ -52,6 +52,11 @@ def cmd_drift(args) -> int:
     drift = classify(align_english(old, new))
     cols = DRIFT_CLI_COLUMNS + (["old", "new"] if args.format == "jsonl" else [])
     sys.stdout.write(output.render(drift, args.format, cols))
+    changes = skill_changes(drift)
+    for change in ("added", "removed"):
+        skills = changes.loc[changes["change"] == change, "skill"].tolist()
+        print(f"sfia-qa: {len(skills)} skill(s) {change} in SFIA 9"
+              + (f": {', '.join(skills)}" if skills else ""), file=sys.stderr)
     return 0
 
 

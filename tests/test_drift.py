@@ -114,3 +114,13 @@ def test_no_cosmetic_pair_really_differs(official):
         b = [t.lower() for t in tokens(_punct_norm(r.new)) if t[0].isalnum()]
         assert len(a) == len(b), (r.skill, r.element, r.diff)
         assert all(x == y or sp.same(x, y) for x, y in zip(a, b, strict=True)), (r.skill, r.element, r.diff)
+
+
+def test_drift_cli_on_official_sheets_reports_added_skills(sfia8_xlsx, sfia9_csv, root, tmp_path):
+    res = subprocess.run([sys.executable, "-m", "pipeline", "drift", "--old", str(sfia8_xlsx), "--new", str(sfia9_csv),
+                          "--format", "jsonl"], capture_output=True, text=True, cwd=root)
+    assert res.returncode == 0, res.stderr
+    assert "26 skill(s) added in SFIA 9: ACIN," in res.stderr and "0 skill(s) removed" in res.stderr
+    import json
+    first = json.loads(res.stdout.splitlines()[0])
+    assert list(first) == ["skill", "element", "level", "item", "status", "similarity", "old", "new"]

@@ -6,7 +6,8 @@
   open from disk, with filters and keyboard navigation, no request to any server;
 * ``findings.jsonl``, ``findings.csv``, ``review.xlsx`` (one sheet per language),
   ``junit.xml`` (a test case per check and language), ``summary.md`` (a pull-request
-  comment), and the tables ``segments.csv``, ``alignment.csv``, ``drift.csv``.
+  comment), and the tables ``segments.csv``, ``alignment.csv``, ``drift.csv`` and
+  ``drift-skills.csv`` (each skill: kept, added or removed between SFIA 8 and 9).
 
 Every file is written atomically and is the same byte for byte for the same inputs.
 With ``--changed-since REF`` the files still report every finding, but only findings on
@@ -28,7 +29,7 @@ from pipeline.report.progress import progress
 from pipeline.report.xlsx import review_workbook
 
 OUTPUTS = ("index.html", "findings.jsonl", "findings.csv", "review.xlsx", "junit.xml", "summary.md",
-           "segments.csv", "alignment.csv", "drift.csv")
+           "segments.csv", "alignment.csv", "drift.csv", "drift-skills.csv")
 
 
 def write_tables(ctx, findings: pd.DataFrame) -> None:
@@ -38,7 +39,11 @@ def write_tables(ctx, findings: pd.DataFrame) -> None:
     if ctx.alignment is not None:
         write_text(out / "alignment.csv", output.to_csv(ctx.alignment, schema.columns(schema.ALIGNMENT)))
     if ctx.drift is not None:
+        from pipeline.drift import skill_changes
+
         write_text(out / "drift.csv", output.to_csv(ctx.drift, schema.columns(schema.DRIFT)))
+        # skills added or removed between SFIA 8 and SFIA 9, and per-skill status counts
+        write_text(out / "drift-skills.csv", output.to_csv(skill_changes(ctx.drift)))
     cols = schema.columns(schema.FINDING)
     write_text(out / "findings.jsonl", output.to_jsonl(findings, cols))
     write_text(out / "findings.csv", output.to_csv(findings, cols))
