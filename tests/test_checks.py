@@ -294,7 +294,7 @@ def test_source_lowercase_sentence_but_not_after_abbreviations_or_bullet_starts(
 def test_source_spacing_unbalanced_repeated_and_lists():
     en = [E("Drafts  standards."), E("Prepares plans ((including scope)."), E("Drafts the the plan.", level=2),
           *[E(t, element="activity", item=i) for i, t in enumerate(["managing", "handling", "Serving",
-                                                                      "processing.", "closing"], 1)]]
+                                                                      "processing;", "running", "closing."], 1)]]
     assert run([], "QA702", en)["level"].tolist() == [1]
     assert len(run([], "QA703", en)) == 1
     assert run([], "QA706", en)["level"].tolist() == [2]

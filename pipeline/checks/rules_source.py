@@ -119,8 +119,12 @@ def source_list_end(units, env, opts):
     if res is None:
         return
     top, odd = res
-    if opts["closing_full_stop_ok"] and top == "" and odd == [len(acts) - 1] and ends[-1] == ".":
-        return  # the house style: the last bullet closes the lead-in sentence
+    if opts["closing_full_stop_ok"] and top == "":
+        # House style: the last bullet of a list closes the lead-in sentence with a full stop. The
+        # segment table does not record where one list of a skill ends and the next begins (SFIA 9
+        # has skills with two or three lists), so any full stop among unpunctuated bullets is taken
+        # as such a close; only other endings (';', ',', ...) are reported.
+        odd = [i for i in odd if ends[i] != "."]
     for i in odd:
         u = acts[i]
         s, e = ending_span(u.source)
