@@ -45,6 +45,22 @@ def write_bytes(path: str | os.PathLike, data: bytes) -> None:
         fh.write(data)
 
 
+def iter_jsonl(text: str, where: str, what: str = "a JSON object") -> Iterator[tuple[int, dict]]:
+    """(line number, object) for each non-blank line; InputError naming the line otherwise."""
+    from pipeline.errors import InputError
+
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise InputError(f"{where}:{n}", f"invalid JSON: {e.msg}") from None
+        if not isinstance(obj, dict):
+            raise InputError(f"{where}:{n}", f"each line must be {what}")
+        yield n, obj
+
+
 def dumps_jsonl(records: Iterable[dict]) -> str:
     return "".join(json.dumps(r, ensure_ascii=False, sort_keys=False) + "\n" for r in records)
 

@@ -16,7 +16,6 @@ given explicitly. Folders are read recursively; ``README*`` files, hidden files 
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Iterable
@@ -30,6 +29,7 @@ from pipeline.ingest import page as page_reader
 from pipeline.ingest import sheet as sheet_reader
 from pipeline.ingest import xmlfiles
 from pipeline.ingest.encoding import decode
+from pipeline.ioutil import iter_jsonl
 from pipeline.keys import DEFAULT_PATTERN, parse_key
 
 SUPPORTED = {".xlsx", ".csv", ".tsv", ".txt", ".jsonl", ".xlf", ".xliff", ".tmx"}
@@ -86,15 +86,7 @@ def iter_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
 def _read_jsonl(data: bytes, where: str, lang: str | None, framework: int | None, pattern: str) -> list[dict]:
     text, _ = decode(data, where)
     segs = []
-    for n, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise InputError(f"{where}:{n}", f"invalid JSON: {e.msg}") from None
-        if not isinstance(obj, dict):
-            raise InputError(f"{where}:{n}", "each line must be a JSON object")
+    for n, obj in iter_jsonl(text, where):
         if "key" in obj and "skill" not in obj:  # a Phrase pull
             k = parse_key(str(obj["key"]), pattern)
             if k is None:

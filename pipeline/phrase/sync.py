@@ -27,6 +27,7 @@ from pathlib import Path
 
 from pipeline import langdata
 from pipeline.errors import ConfigError, InputError, UserError
+from pipeline.ioutil import iter_jsonl
 from pipeline.keys import DEFAULT_PATTERN, format_key, parse_key
 from pipeline.phrase import errors as E
 from pipeline.phrase.client import PageCache, PhraseClient
@@ -231,15 +232,7 @@ def read_findings(path: Path) -> list[dict]:
     except (OSError, UnicodeDecodeError) as e:
         raise InputError(path, f"cannot read: {getattr(e, 'strerror', None) or e}") from None
     out = []
-    for n, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise InputError(f"{path}:{n}", f"invalid JSON: {e.msg}") from None
-        if not isinstance(obj, dict):
-            raise InputError(f"{path}:{n}", "each line must be a JSON object (a finding)")
+    for n, obj in iter_jsonl(text, str(path), "a JSON object (a finding)"):
         missing = [c for c in ("code", "severity", "lang", "message") if c not in obj]
         if missing:
             raise InputError(f"{path}:{n}", f"finding lacks {', '.join(missing)}")
