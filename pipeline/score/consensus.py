@@ -17,14 +17,18 @@ def consensus(segments: Sequence[Sequence[str | None]]) -> list[list[float | Non
     """For each segment (a list of candidate texts, None/blank = none), each candidate's
     mean chrF against the others; None for an empty candidate or a lone one."""
     live = [[i for i, t in enumerate(seg) if t is not None and t.strip()] for seg in segments]
-    batch = [[segments[k][i] for i in idx] for k, idx in enumerate(live)]
     out: list[list[float | None]] = [[None] * len(seg) for seg in segments]
     todo = [k for k, idx in enumerate(live) if len(idx) >= 2]
     if not todo:
         return out
-    matrices = fastchrf.pairwise_chrf([batch[k] for k in todo], [batch[k] for k in todo])
-    for k, m in zip(todo, matrices, strict=True):
-        n = len(live[k])
+    # Identical candidates are scored once: chrF of a text against itself is 100.
+    uniq = [list(dict.fromkeys(segments[k][i] for i in live[k])) for k in todo]
+    matrices = fastchrf.pairwise_chrf(uniq, uniq)
+    for k, u, m in zip(todo, uniq, matrices, strict=True):
+        pos = {t: a for a, t in enumerate(u)}
+        idx = [pos[segments[k][i]] for i in live[k]]
+        n = len(idx)
         for a, i in enumerate(live[k]):
-            out[k][i] = sum(m[a][b] for b in range(n) if b != a) / (n - 1)
+            ia = idx[a]
+            out[k][i] = sum(m[ia][idx[b]] for b in range(n) if b != a) / (n - 1)
     return out

@@ -52,7 +52,12 @@ def score(corpus: Corpus, st: Settings = Settings()) -> tuple[dict, list[dict]]:
         hyps = {s: [corpus.systems[s][k] or "" for k in scored] for s in names}
         wanted = list(dict.fromkeys([*st.metrics, "chrf"]))  # sentence chrF needs chrF stats
         metric_objs = {m: M.make_metric(m, refs) for m in wanted}
-        stats = M.extract(metric_objs, hyps, st.workers)
+        job = M.Extraction(metric_objs, hyps, st.workers)
+        # While the workers extract statistics, this process does consensus and signals.
+        cons = consensus_mod.consensus(texts)
+        sig_opts = st.signals if not job.parallel else S.Options(**{**st.signals.__dict__, "langid_workers": 1})
+        sig = S.detect(texts, corpus.sources, corpus.lang, sig_opts)
+        stats = job.result()
         primary = st.primary if st.primary in metric_objs else wanted[0]
         actual = {s: metric_objs[primary]._aggregate_and_compute(stats[primary][s]).score for s in names}
         sign = -1 if primary in M.LOWER_IS_BETTER else 1
@@ -64,8 +69,9 @@ def score(corpus: Corpus, st: Settings = Settings()) -> tuple[dict, list[dict]]:
             for k, v in zip(scored, M.sentence_scores(metric_objs["chrf"], stats["chrf"][s]), strict=True):
                 sent_chrf[s][k] = v
 
-    cons = consensus_mod.consensus(texts)
-    sig = S.detect(texts, corpus.sources, corpus.lang, st.signals)
+    if not scored:
+        cons = consensus_mod.consensus(texts)
+        sig = S.detect(texts, corpus.sources, corpus.lang, st.signals)
 
     records: list[dict] = []
     best_of: list[str | None] = []

@@ -48,34 +48,58 @@ def _stats_chunk(args: tuple[list[str], list[tuple[int, str]]]) -> dict[str, lis
     return out
 
 
+class Extraction:
+    """Statistics being extracted (in worker processes when it pays); :meth:`result` waits.
+
+    The caller can do other work (consensus, signals) while the workers run."""
+
+    def __init__(self, metrics: dict, systems: dict[str, Sequence[str]], workers: int | None = None):
+        self.index: dict[tuple[int, str], int] = {}
+        for hyps in systems.values():
+            for i, h in enumerate(hyps):
+                self.index.setdefault((i, h), len(self.index))
+        self.pairs = list(self.index)
+        self.names = list(metrics)
+        self.systems = systems
+        if workers is None:
+            workers = min(2, os.cpu_count() or 1) if len(self.pairs) >= PARALLEL_MIN_PAIRS else 1
+        self.workers = workers
+        self._pool = self._futures = None
+        _JOB.clear()
+        _JOB.update(metrics)
+        if workers > 1:
+            # Many small interleaved chunks: the pool balances them while this process works.
+            self.n_chunks = min(len(self.pairs), workers * 16)
+            chunks = [self.pairs[k::self.n_chunks] for k in range(self.n_chunks)]
+            self._pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"))
+            self._futures = [self._pool.submit(_stats_chunk, (self.names, c)) for c in chunks]
+
+    @property
+    def parallel(self) -> bool:
+        return self._pool is not None
+
+    def result(self) -> dict[str, dict[str, list]]:
+        try:
+            if self._pool is not None:
+                parts = [f.result() for f in self._futures]
+                flat: dict[str, list] = {n: [None] * len(self.pairs) for n in self.names}
+                for k, part in enumerate(parts):
+                    for n in self.names:
+                        flat[n][k::self.n_chunks] = part[n]
+            else:
+                flat = _stats_chunk((self.names, self.pairs))
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown()
+            _JOB.clear()
+        return {n: {s: [flat[n][self.index[(i, h)]] for i, h in enumerate(hyps)]
+                    for s, hyps in self.systems.items()} for n in self.names}
+
+
 def extract(metrics: dict, systems: dict[str, Sequence[str]], workers: int | None = None) -> dict[str, dict[str, list]]:
     """Per metric, per system: the list of per-segment statistics sacrebleu's
     ``_extract_corpus_statistics`` would return, computed once per distinct (segment, text)."""
-    index: dict[tuple[int, str], int] = {}
-    for hyps in systems.values():
-        for i, h in enumerate(hyps):
-            index.setdefault((i, h), len(index))
-    pairs = list(index)
-    names = list(metrics)
-    if workers is None:
-        workers = min(2, os.cpu_count() or 1) if len(pairs) >= PARALLEL_MIN_PAIRS else 1
-    _JOB.clear()
-    _JOB.update(metrics)
-    try:
-        if workers > 1:
-            chunks = [pairs[k::workers] for k in range(workers)]
-            with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
-                parts = list(pool.map(_stats_chunk, [(names, c) for c in chunks]))
-            flat: dict[str, list] = {n: [None] * len(pairs) for n in names}
-            for k, part in enumerate(parts):
-                for n in names:
-                    flat[n][k::workers] = part[n]
-        else:
-            flat = _stats_chunk((names, pairs))
-    finally:
-        _JOB.clear()
-    return {n: {s: [flat[n][index[(i, h)]] for i, h in enumerate(hyps)] for s, hyps in systems.items()}
-            for n in names}
+    return Extraction(metrics, systems, workers).result()
 
 
 def bootstrap_indices(n_segments: int, n_samples: int, seed: int | None) -> np.ndarray:
