@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from pipeline import output, schema
-
 
 def register(sub) -> None:
     p = sub.add_parser("segments", help="print the segments read from files or folders")
@@ -35,6 +33,7 @@ def register(sub) -> None:
 
 
 def cmd_segments(args) -> int:
+    from pipeline import output, schema
     from pipeline.ingest import read_paths
 
     df = read_paths(args.paths, lang=args.lang, framework=args.framework)
@@ -43,6 +42,7 @@ def cmd_segments(args) -> int:
 
 
 def cmd_drift(args) -> int:
+    from pipeline import output
     from pipeline.align import align_english
     from pipeline.drift import DRIFT_CLI_COLUMNS, classify, skill_changes
     from pipeline.ingest import read_paths

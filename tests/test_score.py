@@ -204,3 +204,46 @@ def test_wmt23_en_cs_matches_the_official_table(shared):
         assert got[name]["bleu"] == pytest.approx(want["bleu"], abs=1e-4), name
         assert got[name]["chrf"] == pytest.approx(want["chrf"], abs=1e-4), name
     assert len(set(official) & set(got)) == 15
+
+
+def test_pairwise_chrf_is_sacrebleus_sentence_chrf_bit_for_bit():
+    from pipeline.score.pairchrf import pairwise_chrf
+
+    seg = ["Zarządza codziennymi operacjami.", "Zarządza  operacjami codziennie!", "a", "ab c", "ąęś ąęś ąęś",
+           "Przyjmuje zgłoszenia 24/7 (SLA).", "يستقبل طلبات الخدمة", "zarządza codziennymi operacjami."]
+    wide = ["".join(chr(0x4E00 + i) for i in range(k, k + 800)) for k in (0, 300)]  # 1100 distinct chars
+    m, too_wide = pairwise_chrf([seg, wide])
+    assert too_wide is None  # falls back to fastchrf in consensus()
+    chrf = CHRF()
+    for i, a in enumerate(seg):
+        for j, b in enumerate(seg):
+            assert m[i][j] == chrf.sentence_score(a, [b]).score, (a, b)
+    assert consensus([wide + [None]])[0][:2] == pytest.approx(
+        [chrf.sentence_score(wide[0], [wide[1]]).score, chrf.sentence_score(wide[1], [wide[0]]).score], abs=1e-9)
+
+
+def test_chrf_statistics_equal_sacrebleus_segment_statistics():
+    """The chrF statistics counted once per distinct text are sacrebleu's, reference choice included."""
+    refs = [["Ala ma kota.", "x", "abc", "Przyjmuje zgłoszenia 24/7."],
+            ["Ala ma psa.", "", "abcdefg h", "Przyjmuje zgłoszenia całodobowo."]]
+    hyps = {"A": ["Ala ma kota", "", "ab", "Przyjmuje zgłoszenia 24/7"],
+            "B": ["Kot ma Alę.", "x y", "abcdefgh", "Przyjmuje zgloszenia."],
+            "C": ["Ala ma kota", "x", "", "يستقبل الطلبات"]}
+    m = M.make_metric("chrf", refs)
+    assert M.chrf_fast_ok(m) and not M.chrf_fast_ok(M.make_metric("chrf++", refs))
+    fast = M.chrf_stats(m, hyps, refs)
+    for s, hs in hyps.items():
+        for k, h in enumerate(hs):
+            assert list(fast[s][k]) == list(m._compute_segment_statistics(h, m._ref_cache[k])), (s, k)
+
+
+def test_chrf_statistics_on_wmt_sample(shared):
+    d = shared / "wmt23" / "en-cs"
+    ref = (d / "generaltest2023.en-cs.ref.refA.cs").read_text(encoding="utf-8").splitlines()[:300]
+    systems = {p.name: p.read_text(encoding="utf-8").splitlines()[:300]
+               for p in sorted(d.glob("*.hyp.*"))[:3]}
+    m = M.make_metric("chrf", [ref])
+    fast = M.chrf_stats(m, systems, [ref])
+    for s, hs in systems.items():
+        for k, h in enumerate(hs):
+            assert list(fast[s][k]) == list(m._compute_segment_statistics(h, m._ref_cache[k]))

@@ -9,8 +9,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from pipeline.encoding import decode
 from pipeline.ingest import read_file
-from pipeline.ingest.encoding import decode
 from pipeline.ingest.sheet import split_guidance
 
 COMPARE = ["framework", "skill", "element", "level", "item", "text"]

@@ -24,11 +24,11 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import langdata, schema
+from pipeline.encoding import decode
 from pipeline.errors import InputError
 from pipeline.ingest import page as page_reader
 from pipeline.ingest import sheet as sheet_reader
 from pipeline.ingest import xmlfiles
-from pipeline.ingest.encoding import decode
 from pipeline.ioutil import iter_jsonl
 from pipeline.keys import DEFAULT_PATTERN, parse_key
 

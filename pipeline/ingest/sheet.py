@@ -15,8 +15,8 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
+from pipeline.encoding import decode
 from pipeline.errors import InputError
-from pipeline.ingest.encoding import decode
 
 X000D = re.compile(r"_x000[dD]_")
 CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{2,5}$")

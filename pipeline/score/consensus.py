@@ -2,8 +2,11 @@
 
 A candidate's consensus is its mean sentence chrF against every other non-empty candidate
 of the same segment: the candidate the others agree with most is the safest to start from.
-The pairwise chrF comes from ``fastchrf.pairwise_chrf``, which returns sacrebleu's sentence
-chrF (chrF2, char order 6, whitespace removed) to the last bit; a test checks this.
+The pairwise chrF comes from :mod:`pipeline.score.pairchrf`, which extracts each text's
+n-grams once per segment instead of once per pair (four times less CPU than
+``fastchrf.pairwise_chrf`` on WMT23 en-cs) and returns sacrebleu's sentence chrF (chrF2, char
+order 6, whitespace removed) to the last bit; fastchrf, equally exact, takes the rare segment
+whose alphabet is too large to pack. Tests check both against sacrebleu.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import fastchrf
+
+from pipeline.score.pairchrf import pairwise_chrf
 
 
 def consensus(segments: Sequence[Sequence[str | None]]) -> list[list[float | None]]:
@@ -23,12 +28,17 @@ def consensus(segments: Sequence[Sequence[str | None]]) -> list[list[float | Non
         return out
     # Identical candidates are scored once: chrF of a text against itself is 100.
     uniq = [list(dict.fromkeys(segments[k][i] for i in live[k])) for k in todo]
-    matrices = fastchrf.pairwise_chrf(uniq, uniq)
+    matrices = pairwise_chrf(uniq)
+    fallback = [a for a, m in enumerate(matrices) if m is None]
+    if fallback:
+        for a, m in zip(fallback, fastchrf.pairwise_chrf([uniq[a] for a in fallback],
+                                                         [uniq[a] for a in fallback]), strict=True):
+            matrices[a] = m
     for k, u, m in zip(todo, uniq, matrices, strict=True):
         pos = {t: a for a, t in enumerate(u)}
         idx = [pos[segments[k][i]] for i in live[k]]
         n = len(idx)
         for a, i in enumerate(live[k]):
             ia = idx[a]
-            out[k][i] = sum(m[ia][idx[b]] for b in range(n) if b != a) / (n - 1)
+            out[k][i] = float(sum(m[ia][idx[b]] for b in range(n) if b != a) / (n - 1))
     return out

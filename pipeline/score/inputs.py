@@ -20,8 +20,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.encoding import decode
 from pipeline.errors import InputError
-from pipeline.ingest.encoding import decode
 from pipeline.keys import DEFAULT_PATTERN, format_key, parse_key
 from pipeline.schema import ELEMENTS
 

@@ -52,12 +52,18 @@ def score(corpus: Corpus, st: Settings = Settings()) -> tuple[dict, list[dict]]:
         hyps = {s: [corpus.systems[s][k] or "" for k in scored] for s in names}
         wanted = list(dict.fromkeys([*st.metrics, "chrf"]))  # sentence chrF needs chrF stats
         metric_objs = {m: M.make_metric(m, refs) for m in wanted}
-        job = M.Extraction(metric_objs, hyps, st.workers)
-        # While the workers extract statistics, this process does consensus and signals.
+        # chrF's statistics are counted here (exactly, n-grams once per distinct text); the
+        # other metrics' in worker processes, while this process also does consensus and signals.
+        fast_chrf = M.chrf_fast_ok(metric_objs["chrf"])
+        job = M.Extraction({m: o for m, o in metric_objs.items() if not (fast_chrf and m == "chrf")},
+                           hyps, st.workers)
         cons = consensus_mod.consensus(texts)
+        chrf_stats = M.chrf_stats(metric_objs["chrf"], hyps, refs) if fast_chrf else None
         sig_opts = st.signals if not job.parallel else S.Options(**{**st.signals.__dict__, "langid_workers": 1})
         sig = S.detect(texts, corpus.sources, corpus.lang, sig_opts)
         stats = job.result()
+        if chrf_stats is not None:
+            stats["chrf"] = chrf_stats
         primary = st.primary if st.primary in metric_objs else wanted[0]
         actual = {s: metric_objs[primary]._aggregate_and_compute(stats[primary][s]).score for s in names}
         sign = -1 if primary in M.LOWER_IS_BETTER else 1

@@ -21,6 +21,8 @@ import numpy as np
 from sacrebleu.metrics import BLEU, CHRF, TER
 from sacrebleu.significance import _compute_p_value, estimate_ci
 
+from pipeline.score import pairchrf
+
 METRIC_NAMES = ("bleu", "chrf", "chrf++", "ter")
 LOWER_IS_BETTER = {"ter"}
 PARALLEL_MIN_PAIRS = 2000   # distinct (segment, text) pairs before a second process pays off
@@ -100,6 +102,42 @@ def extract(metrics: dict, systems: dict[str, Sequence[str]], workers: int | Non
     """Per metric, per system: the list of per-segment statistics sacrebleu's
     ``_extract_corpus_statistics`` would return, computed once per distinct (segment, text)."""
     return Extraction(metrics, systems, workers).result()
+
+
+def chrf_fast_ok(metric) -> bool:
+    """True for sacrebleu's default chrF (chrF2, 6 character orders, no word n-grams, case
+    kept, whitespace removed): :func:`chrf_stats` then gives its statistics exactly."""
+    return (isinstance(metric, CHRF) and metric.char_order == pairchrf.CHAR_ORDER and metric.word_order == 0
+            and metric.beta == pairchrf.BETA and not metric.lowercase and not metric.whitespace)
+
+
+def chrf_stats(metric, systems: dict[str, Sequence[str]], refs: Sequence[Sequence[str]]) -> dict[str, list]:
+    """The per-segment statistics sacrebleu's ``CHRF._extract_corpus_statistics`` returns for
+    every system, computed with :mod:`pipeline.score.pairchrf` (each distinct text's n-grams
+    once per segment). Multiple references: the one with the best F, as sacrebleu picks it."""
+    n = len(next(iter(systems.values()))) if systems else 0
+    out: dict[str, list] = {s: [None] * n for s in systems}
+    for k in range(n):
+        texts = list(dict.fromkeys(systems[s][k] for s in systems))
+        seg_refs = [r[k] for r in refs]
+        arr = pairchrf.hyp_ref_stats(texts, seg_refs)
+        for t_i, text in enumerate(texts):
+            if arr is None:
+                stats = metric._compute_segment_statistics(text, metric._ref_cache[k])
+            elif len(seg_refs) == 1:
+                stats = arr[t_i, 0].tolist()
+            else:
+                best, best_f = None, -1.0
+                for r_i in range(len(seg_refs)):
+                    cand = arr[t_i, r_i].tolist()
+                    f = metric._compute_f_score(cand)
+                    if f > best_f:
+                        best, best_f = cand, f
+                stats = best
+            for s in systems:
+                if systems[s][k] == text:
+                    out[s][k] = stats
+    return out
 
 
 def bootstrap_indices(n_segments: int, n_samples: int, seed: int | None) -> np.ndarray:

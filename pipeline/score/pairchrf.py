@@ -1,0 +1,121 @@
+"""Pairwise sentence chrF within each segment, equal to sacrebleu's to the last bit.
+
+Consensus needs chrF between every two candidates of a segment. Scoring pair by pair
+(``fastchrf.pairwise_chrf``, or sacrebleu itself) extracts each text's character n-grams
+once per *pair*; here they are extracted once per *text*:
+
+1. the segment's texts, whitespace removed as sacrebleu does, become small integer codes
+   (the rank of each character in the segment's alphabet);
+2. each n-gram (n = 1..6) packs exactly into one 64-bit integer (6 x 10 bits at most; a
+   segment with a larger alphabet falls back to fastchrf);
+3. a count matrix (texts x distinct n-grams) per order gives every pair's matches at once:
+   ``sum(min(count_a, count_b))``, the clipped counts sacrebleu's ``Counter &`` computes;
+4. the integer statistics ``[hyp, ref, match]`` per order go through the arithmetic of
+   ``CHRF._compute_f_score`` (chrF2, no eps smoothing), operation for operation in float64,
+   so the floats are the same bits. ``tests/test_score.py`` checks this against sacrebleu.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+CHAR_ORDER = 6
+BETA = 2
+MAX_BITS = 10  # 6 orders x 10 bits = 60 bits: exact in uint64
+
+
+def _codes(texts: Sequence[str]) -> tuple[list[np.ndarray], int] | None:
+    stripped = ["".join(t.split()) for t in texts]
+    cps = [np.frombuffer(s.encode("utf-32-le"), dtype=np.uint32) for s in stripped]
+    allc = np.concatenate(cps) if cps else np.zeros(0, np.uint32)
+    alphabet, inv = np.unique(allc, return_inverse=True)
+    bits = max(1, int(len(alphabet)).bit_length())
+    if bits > MAX_BITS:
+        return None
+    out, pos = [], 0
+    for c in cps:
+        out.append(inv[pos:pos + len(c)].astype(np.uint64))
+        pos += len(c)
+    return out, bits
+
+
+def segment_stats(texts: Sequence[str]) -> np.ndarray | None:
+    """int64 array (k, k, order, 3): [hyp, ref, match] counts of text a scored against text b."""
+    coded = _codes(texts)
+    if coded is None:
+        return None
+    codes, bits = coded
+    k = len(texts)
+    stats = np.zeros((k, k, CHAR_ORDER, 3), dtype=np.int64)
+    grams = list(codes)
+    tid_base = [np.full(len(c), i, dtype=np.int64) for i, c in enumerate(codes)]
+    for n in range(1, CHAR_ORDER + 1):
+        if n > 1:
+            shift = np.uint64(bits * (n - 1))
+            grams = [g[:-1] | (c[n - 1:] << shift) if len(c) >= n else c[:0]
+                     for g, c in zip(grams, codes, strict=True)]
+        lens = np.array([len(g) for g in grams], dtype=np.int64)
+        if lens.sum() == 0:
+            stats[:, :, n - 1, 0] = lens[:, None]
+            stats[:, :, n - 1, 1] = lens[None, :]
+            continue
+        allg = np.concatenate(grams)
+        tid = np.concatenate([t[:len(g)] for t, g in zip(tid_base, grams, strict=True)])
+        uniq, inv = np.unique(allg, return_inverse=True)
+        v = len(uniq)
+        counts = np.bincount(tid * v + inv, minlength=k * v).reshape(k, v)
+        match = np.minimum(counts[:, None, :], counts[None, :, :]).sum(-1)
+        stats[:, :, n - 1, 0] = lens[:, None]
+        stats[:, :, n - 1, 1] = lens[None, :]
+        stats[:, :, n - 1, 2] = match
+    return stats
+
+
+def f_scores(stats: np.ndarray) -> np.ndarray:
+    """sacrebleu's ``CHRF._compute_f_score`` over the last two axes (order, [hyp, ref, match])."""
+    factor = BETA ** 2
+    hyp = stats[..., 0].astype(np.float64)
+    ref = stats[..., 1].astype(np.float64)
+    match = stats[..., 2].astype(np.float64)
+    shape = stats.shape[:-2]
+    avg_prec = np.zeros(shape)
+    avg_rec = np.zeros(shape)
+    eff = np.zeros(shape, dtype=np.int64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for i in range(stats.shape[-2]):
+            ok = (stats[..., i, 0] > 0) & (stats[..., i, 1] > 0)
+            prec = match[..., i] / hyp[..., i]
+            rec = match[..., i] / ref[..., i]
+            avg_prec = np.where(ok, avg_prec + prec, avg_prec)
+            avg_rec = np.where(ok, avg_rec + rec, avg_rec)
+            eff += ok
+        safe = np.maximum(eff, 1)
+        avg_prec = np.where(eff > 0, avg_prec / safe, 0.0)
+        avg_rec = np.where(eff > 0, avg_rec / safe, 0.0)
+        num = (1 + factor) * avg_prec * avg_rec
+        score = num / ((factor * avg_prec) + avg_rec)
+    return np.where(avg_prec + avg_rec != 0, 100 * score, 0.0)
+
+
+def pairwise_chrf(segments: Sequence[Sequence[str]]) -> list[np.ndarray | None]:
+    """Per segment, the (k, k) matrix chrF(text a as hypothesis, text b as reference);
+    None where the segment's alphabet is too large to pack (the caller falls back)."""
+    out: list[np.ndarray | None] = []
+    for texts in segments:
+        st = segment_stats(texts)
+        out.append(None if st is None else f_scores(st))
+    return out
+
+
+def hyp_ref_stats(hyps: Sequence[str], refs: Sequence[str]) -> np.ndarray | None:
+    """int64 (len(hyps), len(refs), 18): sacrebleu chrF's segment statistics of each
+    hypothesis against each reference — ``[hyp, ref, match]`` per order, with the hypothesis
+    count zeroed for an order the reference has no n-gram of (``_get_match_statistics``)."""
+    st = segment_stats(list(hyps) + list(refs))
+    if st is None:
+        return None
+    sub = st[: len(hyps), len(hyps):].copy()
+    sub[..., 0] = np.where(sub[..., 1] > 0, sub[..., 0], 0)
+    return sub.reshape(len(hyps), len(refs), CHAR_ORDER * 3)
