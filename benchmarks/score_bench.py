@@ -95,7 +95,7 @@ def main() -> int:
         for m in ("bleu", "chrf", "ter"):
             b = s[f"{m}_bootstrap"]
             mine = [f"{s[m]:.4f}", f"{b['mean']:.4f}", f"{b['half_width']:.4f}",
-                    None if s["p_value"] is None else f"{s['p_value'][m]:.4f}"]
+                    None if s["p_values"] is None else f"{s['p_values'][m]:.4f}"]
             theirs = peer[s["name"]][m]
             compared += 4 if mine[3] else 3
             if mine != theirs:

@@ -145,7 +145,7 @@ def test_cli_json_and_bad_input(tmp_path, capsys):
     assert "bs:50" in out["signatures"]["bleu"] and "version:" in out["signatures"]["bleu"]
     top = out["systems"][0]
     assert top["name"] == "B" and top["chrf"] == 100.0 and top["p_value"] is None
-    assert out["systems"][1]["p_value"]["chrf"] <= 1.0 and len(out["systems"][1]["chrf_ci"]) == 2
+    assert out["systems"][1]["p_values"]["chrf"] <= 1.0 and out["systems"][1]["p_value"] == out["systems"][1]["p_values"]["chrf"] and len(out["systems"][1]["chrf_ci"]) == 2
     assert main(["score", "--ref", str(ref), "--hyp", "nofile"]) == 2
     assert "NAME=FILE" in capsys.readouterr().err
     bad = tmp_path / "c.csv"

@@ -83,7 +83,7 @@ def render_table(board: dict, metrics: tuple[str, ...]) -> str:
         cells = [s["name"][:24].ljust(24)]
         for m in metrics:
             ci = s.get(f"{m}_ci")
-            p = (s.get("p_value") or {}).get(m)
+            p = (s.get("p_values") or {}).get(m)
             txt = f(s.get(m)) + (f" [{ci[0]:.1f},{ci[1]:.1f}]" if ci else "") + ("*" if p is not None and p < 0.05 else "")
             cells.append(txt.rjust(20))
         cells += [f(s.get("consensus"), 9), str(s["best_picks"]).rjust(5)]

@@ -117,7 +117,9 @@ def score(corpus: Corpus, st: Settings = Settings()) -> tuple[dict, list[dict]]:
             row[m] = _r(r.score) if r else None
             row[f"{m}_ci"] = [r.lo, r.hi] if r and r.lo is not None else None
             row[f"{m}_bootstrap"] = ({"mean": r.mean, "half_width": r.ci} if r and r.mean is not None else None)
-        row["p_value"] = ({m: results[m][s].p_value for m in st.metrics} if results and s != baseline else None)
+        # paired bootstrap against the baseline: per metric, and for the primary metric alone
+        row["p_values"] = ({m: results[m][s].p_value for m in st.metrics} if results and s != baseline else None)
+        row["p_value"] = (row["p_values"] or {}).get(st.primary)
         vals = [cons[k][i] for k in range(n) if cons[k][i] is not None]
         row["consensus"] = sum(vals) / len(vals) if vals else None
         row["best_picks"] = sum(1 for b in best_of if s in b)
