@@ -218,11 +218,12 @@ def align_translations(english: pd.DataFrame, english_segments: dict[int, pd.Dat
         for r in drift.itertuples(index=False):
             drift_of[(r.skill, r.element, _k(r.level), _k(r.item_8), _k(r.item_9))] = r.status
     rows: list[dict] = []
+    eidx = {fw: _index(df) for fw, df in english_segments.items() if df is not None}
     for lang in sorted(set(targets["lang"])):
         tl = targets[targets["lang"] == lang]
-        # tgt_map[framework][(skill, element, level, english item)] = target row
-        tgt_map: dict[int, dict[tuple, pd.Series]] = {8: {}, 9: {}}
-        extras: list[tuple[int, pd.Series]] = []
+        # tgt_map[framework][(skill, element, level, english item)] = target record
+        tgt_map: dict[int, dict[tuple, dict]] = {8: {}, 9: {}}
+        extras: list[tuple[int, dict]] = []
         present: dict[int, set[str]] = {8: set(), 9: set()}
         for fw in (8, 9):
             tv = tl[tl["framework"] == fw]
@@ -232,24 +233,22 @@ def align_translations(english: pd.DataFrame, english_segments: dict[int, pd.Dat
             ev = ev if ev is not None else schema.empty(schema.SEGMENT)
             present[fw] = set(tv["skill"])
             ratio = _typical_ratio(_keyed_pairs(ev, tv))
-            for skill, tg in tv.groupby("skill"):
-                eg = ev[ev["skill"] == skill]
+            for skill, by_element in _index(tv).items():
+                eg = eidx.get(fw, {}).get(skill, {})
                 for element in schema.ELEMENTS:
-                    te = tg[tg["element"] == element]
-                    ee = eg[eg["element"] == element]
+                    te, ee = by_element.get(element, []), eg.get(element, [])
                     if element in SEQUENCE_ELEMENTS:
-                        te, ee = te.sort_values("item"), ee.sort_values("item")
-                        pairs = align_translation_list(ee["text"].tolist(), te["text"].tolist(), ratio)
+                        pairs = align_translation_list([e["text"] for e in ee], [t["text"] for t in te], ratio)
                         for i, j in pairs:
                             if j is None:
                                 continue
                             if i is None:
-                                extras.append((fw, te.iloc[j]))
+                                extras.append((fw, te[j]))
                             else:
-                                tgt_map[fw][(skill, element, None, int(ee.iloc[i]["item"]))] = te.iloc[j]
+                                tgt_map[fw][(skill, element, None, _k(ee[i]["item"]))] = te[j]
                     else:
-                        ekeys = {_k(v) for v in ee["level"]}
-                        for _, r in te.iterrows():
+                        ekeys = {_k(e["level"]) for e in ee}
+                        for r in te:
                             if _k(r["level"]) in ekeys:
                                 tgt_map[fw][(skill, element, _k(r["level"]), None)] = r
                             else:
