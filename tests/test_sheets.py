@@ -101,3 +101,15 @@ def test_xlsx_and_sheet_with_two_rows_for_one_skill(tmp_path):
     df = read_file(d / "s.xlsx")
     assert df.text.tolist() == ["Widget testing", "Testing widgets. All of them.", "Tests. Reports."]
     assert df.origin.tolist()[2].endswith("s.xlsx:Skills!D2")
+
+
+def test_excel_unicode_text_export_is_read_as_a_sheet(tmp_path):
+    """Excel's "Unicode Text" save: UTF-16 with BOM, tab-separated, named .txt."""
+    text = ("Code\tSkill\tOverall description\tLevel 2 description\r\n"
+            "ABCD\tWidget testing\tTesting widgets.\t\"Tests.\nReports.\"\r\n")
+    d = tmp_path / "sfia-9"
+    d.mkdir()
+    (d / "skills.txt").write_bytes(text.encode("utf-16"))
+    df = read_file(d / "skills.txt")
+    assert df.text.tolist() == ["Widget testing", "Testing widgets.", "Tests. Reports."]
+    assert int(df.framework.iloc[0]) == 9 and df.lang.iloc[0] == "en"

@@ -140,6 +140,10 @@ def read_file(path: str | os.PathLike, lang: str | None = None, framework: int |
     elif ext in (".csv", ".tsv"):
         rows, fw_sheet = sheet_reader.read_csv_rows(data, where)
         records = sheet_reader.rows_to_segments(rows, _need_fw(framework or fw_sheet, where), lang or "en")
+    elif ext == ".txt" and _looks_like_sheet(data, where):
+        # Excel's "Unicode Text" export: a UTF-16, tab-separated skills sheet named .txt
+        rows, fw_sheet = sheet_reader.read_csv_rows(data, where)
+        records = sheet_reader.rows_to_segments(rows, _need_fw(framework or fw_sheet, where), lang or "en")
     elif ext == ".txt":
         text, _ = decode(data, where)
         if not lang:
@@ -157,6 +161,12 @@ def read_file(path: str | os.PathLike, lang: str | None = None, framework: int |
     df = schema.make(schema.SEGMENT, records)
     _check_duplicates(df)
     return schema.validate(df, schema.SEGMENT, where)
+
+
+def _looks_like_sheet(data: bytes, where: str) -> bool:
+    first = decode(data, where)[0].split("\n", 1)[0].casefold()
+    cells = [c.strip() for c in first.split("\t")]
+    return len(cells) >= 3 and "code" in cells and "skill" in cells
 
 
 def _need_fw(fw: int | None, where: str) -> int:
