@@ -141,7 +141,8 @@ def test_cli_json_and_bad_input(tmp_path, capsys):
     assert main(["score", "--ref", str(ref), "--hyp", f"A={hyp}", "--hyp", f"B={ref}", "--bootstrap", "50",
                  "--lang", "pl"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert set(out["signatures"]) == {"bleu", "chrf", "chrf++", "ter"}
+    assert set(out["signatures"]) == {"bleu", "chrf", "chrf++", "ter", "consensus"}
+    assert out["signatures"]["consensus"].endswith("consensus:mean-over-other-candidates")
     assert "bs:50" in out["signatures"]["bleu"] and "version:" in out["signatures"]["bleu"]
     top = out["systems"][0]
     assert top["name"] == "B" and top["chrf"] == 100.0 and top["p_value"] is None
@@ -169,7 +170,7 @@ def test_run_stage_scores_writes_draft_and_is_deterministic(tmp_path):
     scores = json.loads(a)
     assert scores["pl"]["reference"].startswith("final translation") and scores["pl"]["signatures"]
     assert all("post_edit_ter" in s for s in scores["pl"]["systems"])
-    assert scores["ar"]["reference"] is None and scores["ar"]["signatures"] == {}
+    assert scores["ar"]["reference"] is None and list(scores["ar"]["signatures"]) == ["consensus"]
     draft = read_file(outs[0] / "drafts/ar/sfia-9/CSMG.txt", lang="ar", framework=9)
     assert set(draft["element"]) == {"name", "description", "guidance", "activity", "level"}
     assert draft.loc[draft["element"] == "name", "marker"].iloc[0] == "unchanged"

@@ -42,3 +42,13 @@ def consensus(segments: Sequence[Sequence[str | None]]) -> list[list[float | Non
             ia = idx[a]
             out[k][i] = float(sum(m[ia][idx[b]] for b in range(n) if b != a) / (n - 1))
     return out
+
+
+def signature() -> str:
+    """sacrebleu's chrF signature for the pairwise sentence chrF, marked as a mean over the
+    segment's other candidates (each taken in turn as the single reference)."""
+    from sacrebleu.metrics import CHRF
+
+    chrf = CHRF()
+    chrf.sentence_score("a", ["a"])  # sacrebleu only signs a metric that has seen references
+    return chrf.get_signature().format() + "|consensus:mean-over-other-candidates"

@@ -138,6 +138,8 @@ def score(corpus: Corpus, st: Settings = Settings()) -> tuple[dict, list[dict]]:
         systems.sort(key=lambda r: (-sign * r[key_metric], r["name"]))
     else:
         systems.sort(key=lambda r: (-(r["consensus"] or 0.0), r["name"]))
+    if any(c is not None for seg in cons for c in seg):
+        sigs["consensus"] = consensus_mod.signature()
     board = {"signatures": sigs, "segments": n, "scored_segments": len(scored),
              "reference": corpus.reference_name if scored else None, "baseline": baseline,
              "problems": list(corpus.problems), "systems": systems}
