@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.encoding import decode
 from pipeline.errors import InputError
+from pipeline.ioutil import iter_jsonl
 from pipeline.keys import DEFAULT_PATTERN, format_key, parse_key
 from pipeline.schema import ELEMENTS
 
@@ -105,16 +105,7 @@ def _records(path: Path) -> list[tuple[str, dict]]:
     text, _ = decode(data, str(path))
     out = []
     if path.suffix.lower() == ".jsonl":
-        for n, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise InputError(f"{path}:{n}", f"invalid JSON: {e.msg}") from None
-            if not isinstance(obj, dict):
-                raise InputError(f"{path}:{n}", "each line must be a JSON object")
-            out.append((f"{path}:{n}", obj))
+        out.extend((f"{path}:{n}", obj) for n, obj in iter_jsonl(text, str(path)))
     elif path.suffix.lower() in (".csv", ".tsv"):
         reader = csv.DictReader(io.StringIO(text), delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
         for row in reader:
