@@ -62,13 +62,18 @@ SEGMENT = _cols(
 
 # English SFIA 8 -> SFIA 9 alignment, one row per key. ``item`` is the SFIA 9 item when
 # the segment exists in SFIA 9, else the SFIA 8 item; ``item_8``/``item_9`` keep both.
-ENGLISH_ALIGNMENT = _cols(
+# The key of an aligned row: the segment key plus each version's own item number.
+ALIGNED_KEY = _cols(
     Column("skill", "string", False),
     Column("element", "string", False),
     Column("level", "Int64"),
-    Column("item", "Int64"),
+    Column("item", "Int64", True, "the SFIA 9 item when the segment is in SFIA 9, else the SFIA 8 item"),
     Column("item_8", "Int64", True, "item number in SFIA 8 (null when absent there)"),
     Column("item_9", "Int64", True, "item number in SFIA 9 (null when absent there)"),
+)
+
+ENGLISH_ALIGNMENT = _cols(
+    *ALIGNED_KEY,
     Column("en_8", "string", True, "English SFIA 8 text"),
     Column("en_9", "string", True, "English SFIA 9 text"),
     Column("origin_8", "string", True),
@@ -77,12 +82,7 @@ ENGLISH_ALIGNMENT = _cols(
 )
 
 DRIFT = _cols(
-    Column("skill", "string", False),
-    Column("element", "string", False),
-    Column("level", "Int64"),
-    Column("item", "Int64"),
-    Column("item_8", "Int64"),
-    Column("item_9", "Int64"),
+    *ALIGNED_KEY,
     Column("status", "string", False, "unchanged, cosmetic, modified, added, removed"),
     Column("similarity", "Float64", True, "0..1 word-level similarity of SFIA 8 and 9 English"),
     Column("reason", "string", True, "for cosmetic: what differs (spelling, dash, quote, whitespace, serial-comma)"),
@@ -94,12 +94,7 @@ DRIFT = _cols(
 # One row per (lang, key) for every target language.
 ALIGNMENT = _cols(
     Column("lang", "string", False),
-    Column("skill", "string", False),
-    Column("element", "string", False),
-    Column("level", "Int64"),
-    Column("item", "Int64"),
-    Column("item_8", "Int64"),
-    Column("item_9", "Int64"),
+    *ALIGNED_KEY,
     Column("en_8", "string"),
     Column("en_9", "string"),
     Column("tgt_8", "string", True, "the SFIA 8 translation"),
