@@ -145,5 +145,17 @@ def run(cfg: Config, out: str | None = None, fail_on: str | None = None, changed
     from pipeline.report import write_reports
 
     with _Timer(ctx, "report"):
-        findings = write_reports(ctx, fail_on=fail_on, changed_since=changed_since, annotations=annotations)
-    return gate(findings, fail_on)
+        gating = write_reports(ctx, fail_on=fail_on, changed_since=changed_since, annotations=annotations)
+    rc = gate(gating, fail_on)
+    print(summary_line(ctx.all_findings(), fail_on, rc, changed_since), file=sys.stderr)
+    return rc
+
+
+def summary_line(findings: pd.DataFrame, fail_on: str, rc: int, changed_since: str | None) -> str:
+    counts = findings["severity"].value_counts() if len(findings) else {}
+    langs = sorted(set(findings["lang"])) if len(findings) else []
+    by = ", ".join(f"{int(counts.get(s, 0))} {s}" for s in schema.SEVERITIES)
+    scope = f" in segments changed since {changed_since}" if changed_since else ""
+    verdict = "not gated" if fail_on == "never" else ("FAIL" if rc else "pass") + f" (--fail-on {fail_on}{scope})"
+    return (f"sfia-qa: {len(findings)} finding(s) ({by})"
+            + (f" in {', '.join(langs)}" if langs else "") + f"; gate: {verdict}")
