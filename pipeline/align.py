@@ -10,7 +10,8 @@ deleted bullet.
   Between two paired anchors, a run of unpaired items of equal length on both sides is a
   rewrite in place and pairs by position (``match = position``); otherwise the leftovers
   are ``only-8`` (removed) / ``only-9`` (added).
-* Translation -> its English (same version): lists of equal length pair by position;
+* Translation -> its English (same version): units read with segment keys (Phrase pulls,
+  XLIFF, TMX) pair by the item their key names; page and sheet lists of equal length pair by position;
   lists of different length are aligned by a length-based dynamic programme (after
   Gale & Church: the length ratio of a pair should be close to the language's typical
   ratio, learnt from the key-aligned segments of the same file), with shared numbers
@@ -238,7 +239,13 @@ def align_translations(english: pd.DataFrame, english_segments: dict[int, pd.Dat
                 for element in schema.ELEMENTS:
                     te, ee = by_element.get(element, []), eg.get(element, [])
                     if element in SEQUENCE_ELEMENTS:
-                        pairs = align_translation_list([e["text"] for e in ee], [t["text"] for t in te], ratio)
+                        if te and all(_keyed(t["origin"]) for t in te):
+                            # keyed units (Phrase, XLIFF, TMX) name their English item: trust it
+                            by_item = {_k(e["item"]): i for i, e in enumerate(ee)}
+                            pairs = [(by_item.get(_k(t["item"])), j) for j, t in enumerate(te)]
+                        else:
+                            pairs = align_translation_list([e["text"] for e in ee], [t["text"] for t in te],
+                                                           ratio)
                         for i, j in pairs:
                             if j is None:
                                 continue
@@ -289,6 +296,14 @@ def _keyed_pairs(en: pd.DataFrame, tgt: pd.DataFrame) -> list[tuple[str, str]]:
         return []
     m = a.merge(b, on=keys, suffixes=("_en", "_tgt"))
     return list(zip(m["text_en"], m["text_tgt"], strict=True))
+
+
+KEYED_SUFFIXES = (".jsonl", ".xlf", ".xliff", ".tmx")
+
+
+def _keyed(origin) -> bool:
+    """A segment read from a file whose units carry segment keys (their item numbers are the English ones)."""
+    return isinstance(origin, str) and origin.rsplit(":", 1)[0].lower().endswith(KEYED_SUFFIXES)
 
 
 def _k(v):

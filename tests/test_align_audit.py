@@ -85,3 +85,25 @@ def test_modified_marker_judged_on_its_section():
     rows = [_row(element="activity", level=None, item=1, drift="unchanged", en_9="Old.", tgt_9="Stary."),
             _row(element="guidance", level=None, item=1, drift="cosmetic", en_9="Old!")]
     assert _codes(rows) == ["QA102"]
+
+
+def test_keyed_translation_units_pair_by_their_key_not_by_length(sample, tmp_path):
+    """A Phrase pull without activity 3 (untranslated there): 4..7 keep their own English."""
+    import json
+
+    from pipeline.ingest import read_file
+    _, en, eal, drift = sample
+    p = tmp_path / "pl" / "phrase" / "sfia-9.jsonl"
+    p.parent.mkdir(parents=True)
+    units = {1: "zarządzanie funkcjami", 2: "pełnienie funkcji punktu kontaktowego", 4: "obsługa wniosków",
+             5: "zarządzanie dostępem do produktów, usług lub systemów", 6: "przetwarzanie zgłoszeń",
+             7: "utrzymanie zadowolenia klientów."}
+    p.write_text("".join(json.dumps({"key": f"sfia9.CSMG.activity.{i}", "text": t, "state": "translated",
+                                     "locale": "pl"}, ensure_ascii=False) + "\n" for i, t in units.items()),
+                 encoding="utf-8")
+    al = align_translations(eal, en, read_file(p), drift)
+    acts = {int(r.item_9): (r.tgt_9 if isinstance(r.tgt_9, str) else None, r.status_9)
+            for r in al[al.element == "activity"].itertuples()
+            if str(r.item_9) != "<NA>"}
+    assert acts[3] == (None, "missing")
+    assert all(acts[i] == (t, "ok") for i, t in units.items())
