@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import sys
 
 from pipeline import __version__
 from pipeline.errors import UserError
 
-# Modules that contribute subcommands, in help order. A module that is not there yet is skipped.
+# Modules that contribute subcommands, in help order.
 COMMAND_MODULES = (
     "pipeline.commands",
     "pipeline.score.cli",
@@ -37,10 +36,6 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name in COMMAND_MODULES:
-        if importlib.util.find_spec(name.rsplit(".", 1)[0]) is None:
-            continue
-        if importlib.util.find_spec(name) is None:
-            continue
         importlib.import_module(name).register(sub)
     return parser
 

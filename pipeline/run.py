@@ -105,26 +105,24 @@ def align_drift_stage(ctx: Context) -> None:
     ctx.findings.append(audit_markers(ctx.alignment))
 
 
+def score_stage(ctx: Context) -> None:
+    from pipeline.score.stage import score_stage as stage
+
+    stage(ctx)
+
+
+def check_stage(ctx: Context) -> None:
+    from pipeline.checks.stage import check_stage as stage
+
+    stage(ctx)
+
+
 STAGES = [
     ("ingest", ingest_stage),
     ("align+drift", align_drift_stage),
+    ("score", score_stage),
+    ("check", check_stage),
 ]
-
-
-def _optional_stages():
-    """Stages that live in their own packages: score, check, report."""
-    out = []
-    try:
-        from pipeline.score.stage import score_stage
-        out.append(("score", score_stage))
-    except ImportError:
-        pass
-    try:
-        from pipeline.checks.stage import check_stage
-        out.append(("check", check_stage))
-    except ImportError:
-        pass
-    return out
 
 
 def gate(findings: pd.DataFrame, fail_on: str) -> int:
@@ -139,7 +137,7 @@ def run(cfg: Config, out: str | None = None, fail_on: str | None = None, changed
     out_dir = Path(out) if out else cfg.resolve(cfg.section("report").get("out", "reports"))
     fail_on = fail_on or cfg.fail_on
     ctx = Context(config=cfg, out=out_dir, verbose=verbose)
-    for name, fn in STAGES + _optional_stages():
+    for name, fn in STAGES:
         with _Timer(ctx, name):
             fn(ctx)
     from pipeline.report import write_reports
