@@ -70,8 +70,8 @@ def detect(segments: Sequence[Sequence[str | None]], sources: Sequence[str | Non
                 if ns != nt:
                     lost = sorted((ns - nt).elements())
                     extra = sorted((nt - ns).elements())
-                    parts = ([f"source has {', '.join(lost)}"] if lost else []) + \
-                            ([f"candidate has {', '.join(extra)}"] if extra else [])
+                    parts = ([f"the English has {', '.join(lost)}, the candidate does not"] if lost else []) + \
+                            ([f"the candidate has {', '.join(extra)}, the English does not"] if extra else [])
                     sig["numbers"] = "; ".join(parts)
             if med:
                 r = len(t.strip()) / med
@@ -83,8 +83,8 @@ def detect(segments: Sequence[Sequence[str | None]], sources: Sequence[str | Non
         verdicts = langid.identify_many([t for _, _, t in to_judge], lang, opts.min_chars, opts.langid_workers)
         for (k, i, _), v in zip(to_judge, verdicts, strict=True):
             if v.ok is False:
-                found = f"{v.lang}" if v.lang else "another script"
-                out[k][i]["wrong-language"] = f"not {lang}: {found} ({v.method}, {v.confidence:.2f})"
+                found = f"reads as {v.lang}" if v.lang else "written in another script"
+                out[k][i]["wrong-language"] = f"not {lang}: {found} (by {v.method}, confidence {v.confidence:.2f})"
     return out
 
 
