@@ -58,19 +58,26 @@ class Config:
         return v
 
 
+def read_toml(path: Path) -> tuple[dict, str]:
+    """(data, text) of a TOML file; any problem is one ConfigError line naming the file."""
+    try:
+        raw = Path(path).read_bytes().decode("utf-8")
+        return tomllib.loads(raw), raw
+    except UnicodeDecodeError:
+        raise ConfigError(path, "not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(path, f"invalid TOML: {e}") from None
+    except OSError as e:
+        raise ConfigError(path, f"cannot read: {e.strerror or e}") from None
+
+
 def load(path: str | Path | None) -> Config:
     if path is None:
         return Config(None, Path.cwd(), {})
     path = Path(path)
     if not path.is_file():
         raise ConfigError(path, "configuration file not found")
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(path, f"invalid TOML: {e}") from None
-    except OSError as e:
-        raise ConfigError(path, f"cannot read: {e.strerror or e}") from None
+    data, _ = read_toml(path)
     unknown = sorted(set(data) - SECTIONS)
     if unknown:
         raise ConfigError(path, f"unknown section(s) {', '.join(unknown)}; known: {', '.join(sorted(SECTIONS))}")

@@ -10,12 +10,12 @@ Other stages (checks, glossaries) read their own sections of the same file throu
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from pipeline.config import read_toml
 from pipeline.errors import ConfigError
 
 LANG_DIR = Path(str(resources.files("pipeline") / "lang"))
@@ -53,11 +53,7 @@ def _merge(base: dict, extra: dict) -> dict:
 
 
 def _read(path: Path) -> dict:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(path, f"invalid TOML: {e}") from None
+    return read_toml(path)[0]
 
 
 def _compile(path: Path, pattern: str, flags: int = re.IGNORECASE) -> re.Pattern:

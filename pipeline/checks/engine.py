@@ -12,7 +12,6 @@ the suppressed ones and reports suppressions that matched nothing.
 from __future__ import annotations
 
 import fnmatch
-import tomllib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ import pandas as pd
 
 from pipeline import langdata, schema
 from pipeline.checks.registry import REGISTRY, Check, finding, register
+from pipeline.config import read_toml
 from pipeline.errors import ConfigError
 from pipeline.keys import DEFAULT_PATTERN, format_key
 
@@ -85,13 +85,7 @@ class Glossary:
 
 
 def load_glossary(path: Path, lang: str) -> Glossary:
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(path, f"invalid TOML: {e}") from None
-    except OSError as e:
-        raise ConfigError(path, f"cannot read: {e.strerror or e}") from None
+    data, _ = read_toml(path)
     unknown = sorted(set(data) - {"terms"})
     if unknown:
         raise ConfigError(path, f"unknown section(s) {', '.join(unknown)}: a glossary has one [terms] table")
@@ -137,15 +131,7 @@ class Suppression:
 def load_suppressions(path: Path) -> list[Suppression]:
     """``[[suppress]]`` entries: check (code or name), key (segment key, * and ? allowed),
     lang (optional), reason (required)."""
-    try:
-        raw = path.read_bytes().decode("utf-8")
-        data = tomllib.loads(raw)
-    except UnicodeDecodeError:
-        raise ConfigError(path, "not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(path, f"invalid TOML: {e}") from None
-    except OSError as e:
-        raise ConfigError(path, f"cannot read: {e.strerror or e}") from None
+    data, raw = read_toml(path)
     unknown = sorted(set(data) - {"suppress"})
     if unknown:
         raise ConfigError(path, f"unknown key(s) {', '.join(unknown)}: write [[suppress]] entries")
