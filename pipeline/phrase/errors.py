@@ -70,3 +70,30 @@ class RequestError(PhraseError):
 
 class PullError(PhraseError):
     """A pull failed part-way; the previous files were left untouched."""
+
+
+class ResponseError(RequestError):
+    """The server answered with a body that is not what the API promises (not JSON, not a
+    list of objects with the fields the client uses)."""
+
+
+class ResponseTooLargeError(ResponseError):
+    """A response body over the size bound."""
+
+
+class ForeignHostError(PhraseError):
+    """A URL (a next-page link, a request) off the API's origin or base path: not followed,
+    and the token is never sent there."""
+
+
+class PaginationError(PhraseError):
+    """The next-page links loop, or there are more pages than the bound."""
+
+
+class DeadlineError(PhraseError):
+    """The run's overall deadline passed (or a wait would pass it)."""
+
+
+class LocaleCodeError(PhraseError):
+    """A locale code from the server (or a folder from ``[phrase.locale_map]``) that is not a
+    BCP-47 language tag, so it cannot name a folder."""
