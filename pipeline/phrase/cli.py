@@ -10,6 +10,10 @@ Settings come from the command line, then ``qa.toml`` ``[phrase]``::
     framework = 9                           # SFIA version of keys whose pattern has no {framework}
     tag = "sfia-9"                          # optional: pull only keys with this tag
     min_severity = "warning"                # push: findings at or above this become comments
+    deadline = 900                          # seconds for a whole pull or push, then exit 2
+    max_wait = 600                          # longest single wait the server may ask for (Retry-After, resets)
+    max_pages = 10000                       # pages of one list, then exit 2 (a server that never ends)
+    max_bytes = 52428800                    # largest response body (50 MB)
     [phrase.locale_map]                     # optional: Phrase locale code -> translations/<lang>/
     "pl-PL" = "pl"
 
@@ -19,6 +23,7 @@ works too but puts a secret in a file that gets committed: don't.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from pathlib import Path
@@ -26,7 +31,14 @@ from pathlib import Path
 from pipeline import config as config_mod
 from pipeline.errors import ConfigError
 from pipeline.phrase import errors as E
-from pipeline.phrase.client import DEFAULT_BASE_URL, PhraseClient
+from pipeline.phrase.client import (
+    DEFAULT_BASE_URL,
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_PAGES,
+    DEFAULT_MAX_WAIT,
+    PhraseClient,
+)
 from pipeline.schema import SEVERITIES
 
 
@@ -92,8 +104,29 @@ def _client(args, cfg, section, *, read_only: bool = False, cache=None) -> tuple
     if not project:
         raise ConfigError("--project", "no Phrase project: pass --project ID or set [phrase] project in qa.toml")
     base_url = _setting(args.base_url, section, "base_url", cfg, DEFAULT_BASE_URL)
-    client = PhraseClient(token_from(section, cfg), base_url, read_only=read_only, cache=cache)
+    client = PhraseClient(token_from(section, cfg), base_url, read_only=read_only, cache=cache, **bounds(section, cfg))
     return client, project
+
+
+BOUNDS = {  # [phrase] setting -> (client argument, type, default)
+    "deadline": ("deadline", float, DEFAULT_DEADLINE),
+    "max_wait": ("max_wait", float, DEFAULT_MAX_WAIT),
+    "max_pages": ("max_pages", int, DEFAULT_MAX_PAGES),
+    "max_bytes": ("max_bytes", int, DEFAULT_MAX_BYTES),
+}
+
+
+def bounds(section: dict, cfg) -> dict:
+    """The transport's bounds from ``[phrase]``: positive finite numbers."""
+    out = {}
+    for name, (arg, kind, default) in BOUNDS.items():
+        v = section.get(name, default)
+        ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v > 0
+        if not ok or (kind is int and not isinstance(v, int)):
+            what = "a positive whole number" if kind is int else "a positive number of seconds"
+            raise ConfigError(cfg.path, f"[phrase] {name} must be {what}, not {v!r}")
+        out[arg] = kind(v)
+    return out
 
 
 def _say(line: str) -> None:

@@ -31,17 +31,51 @@ from pipeline.ioutil import iter_jsonl
 from pipeline.keys import DEFAULT_PATTERN, format_key, parse_key
 from pipeline.phrase import errors as E
 from pipeline.phrase.client import PageCache, PhraseClient
+from pipeline.phrase.http import shorten
 from pipeline.schema import ELEMENT_ORDER, SEVERITY_RANK
 
 MARKER_RE = re.compile(r"\[sfia-qa:([0-9a-f]{12})\]")
 CACHE_DIR = ".phrase-cache"
+# A BCP-47 language tag as a folder name: language (2-3 letters), optional script (4 letters),
+# optional region (2 letters or 3 digits), variants. No dots, no slashes: it cannot climb out.
+LOCALE_TAG = re.compile(r"[a-z]{2,3}(?:-[a-z]{4})?(?:-(?:[a-z]{2}|[0-9]{3}))?"
+                        r"(?:-(?:[a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*", re.IGNORECASE | re.ASCII)
 
 
 # ---------------------------------------------------------------------------- locales
 def lang_of(locale: dict, locale_map: dict[str, str]) -> str:
     """The language folder for a Phrase locale: ``[phrase.locale_map]`` or its code."""
     code = locale.get("code") or locale.get("name") or ""
-    return langdata.normalize_tag(locale_map.get(code, code))
+    if not isinstance(code, str):
+        return ""
+    folder = locale_map.get(code, code)
+    if not isinstance(folder, str):
+        raise ConfigError("[phrase.locale_map]", f"{code!r} must map to a language folder name (a string)")
+    return langdata.normalize_tag(folder)
+
+
+def check_folder_tag(locale: dict, lang: str, locale_map: dict, project: str) -> None:
+    """Refuse a locale whose folder name is not a BCP-47 tag (a hostile or broken server, or a
+    bad ``[phrase.locale_map]`` entry): it would name a path outside ``--out``."""
+    if LOCALE_TAG.fullmatch(lang):
+        return
+    code = locale.get("code")
+    if isinstance(code, str) and code in locale_map:
+        raise ConfigError("[phrase.locale_map]", f"{shorten(code)!r} maps to {shorten(lang)!r}, which is not a "
+                                                 "BCP-47 language tag (such as pl or pt-BR); it cannot name a folder")
+    raise E.LocaleCodeError(f"phrase project {project}",
+                            f"locale {shorten(repr(code))} (id {shorten(repr(locale.get('id')))}) has a code that is "
+                            "not a BCP-47 language tag (such as pl or pt-BR); refusing to use it as a folder "
+                            "name; nothing written (map it with [phrase.locale_map] or leave it out with --locales)")
+
+
+def _real(path: Path) -> Path:
+    return Path(os.path.realpath(path))
+
+
+def confined(path: Path, root: Path) -> bool:
+    """Whether ``path``'s folder, symbolic links resolved, lies inside ``root`` (resolved)."""
+    return _real(path.parent).is_relative_to(root) and path.name not in ("", ".", "..")
 
 
 def select_locales(locales: list[dict], wanted: Iterable[str] | None, locale_map: dict[str, str],
@@ -96,7 +130,10 @@ def locale_records(translations: list[dict], locale: dict, lang: str, pattern: s
     ignored = 0
     for t in translations:
         key = (t.get("key") or {}).get("name")
-        parsed = parse_key(key, pattern) if isinstance(key, str) else None
+        try:
+            parsed = parse_key(key, pattern) if isinstance(key, str) and len(key) <= 500 else None
+        except ValueError:  # e.g. a framework number too long for int()
+            parsed = None
         if parsed is None or t.get("plural_suffix"):
             ignored += 1  # not a SFIA key (Phrase projects hold other strings too) or a plural form
             continue
@@ -123,6 +160,8 @@ def pull(client: PhraseClient, project: str, out: Path, *, locales: Iterable[str
         raise E.NotFoundError(f"phrase project {project}", "the project has no locales besides the default one; "
                                                             "name them with --locales")
     langs = [lang_of(loc, locale_map) for loc in chosen]
+    for loc, lang in zip(chosen, langs, strict=True):
+        check_folder_tag(loc, lang, locale_map, project)
     dup = {x for x in langs if langs.count(x) > 1}
     if dup:
         raise ConfigError("[phrase] locale_map", f"several locales map to the same folder {', '.join(sorted(dup))}")
@@ -153,11 +192,15 @@ def pull(client: PhraseClient, project: str, out: Path, *, locales: Iterable[str
 
     res = PullResult()
     files: dict[Path, str] = {}
+    root = _real(out)
     for loc, lang in zip(chosen, langs, strict=True):
         by_fw, ignored = locale_records(results[loc["id"]], loc, lang, pattern, default_framework)
         res.ignored += ignored
         res.per_locale[lang] = sum(len(v) for v in by_fw.values())
         folder = out / lang / "phrase"
+        if not confined(folder / "sfia-9.jsonl", root):
+            raise E.PullError(folder, f"leads outside {out} (a symbolic link?); refusing to write or delete "
+                                      "there; previous files kept")
         for fw, recs in sorted(by_fw.items()):
             if not any(r["text"].strip() for r in recs):
                 continue  # nothing translated yet: an empty file would only fail ingest
@@ -165,18 +208,25 @@ def pull(client: PhraseClient, project: str, out: Path, *, locales: Iterable[str
         for old in sorted(folder.glob("sfia-*.jsonl")) if folder.is_dir() else []:
             if old not in files:
                 res.removed.append(old)
-    _commit(files, res.removed)
+    _commit(files, res.removed, root)
     res.files = sorted(files)
     return res
 
 
-def _commit(files: dict[Path, str], remove: list[Path]) -> None:
+def _commit(files: dict[Path, str], remove: list[Path], root: Path) -> None:
     """Write every file to a temporary beside it, then rename them all; on any error
-    delete the temporaries and leave the old files as they were."""
+    delete the temporaries and leave the old files as they were. Every path written or
+    deleted must lie inside ``root`` (checked again here, symbolic links resolved)."""
+    for path in [*files, *remove]:
+        if not confined(path, root):
+            raise E.PullError(path, f"leads outside {root} (a symbolic link?); refusing to write or delete there; "
+                                    "previous files kept")
     staged: list[tuple[str, Path]] = []
     try:
         for path, text in sorted(files.items()):
             path.parent.mkdir(parents=True, exist_ok=True)
+            if not confined(path, root):  # a link planted while we were busy
+                raise OSError(0, f"{path.parent} leads outside {root}")
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
             staged.append((tmp, path))
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
