@@ -2,17 +2,21 @@
 
 sacrebleu's metrics split into "sufficient statistics per segment" and "score from summed
 statistics" (``_compute_segment_statistics`` / ``_compute_score_from_stats``). This module
-extracts each segment's statistics once per distinct (segment, text) pair — identical
-outputs of several systems are scored once, and the work is spread over two processes — and
-then lets sacrebleu's own methods compute every corpus score, every bootstrap resample and
-every paired-bootstrap p-value, exactly as ``sacrebleu.significance`` does. The numbers are
-therefore sacrebleu's numbers, bit for bit.
+extracts each segment's statistics once per distinct (text, references) pair — identical
+outputs of several systems, or a repeated line with the same reference, are scored once, and
+the work is spread over two processes — and then lets sacrebleu's own methods compute every
+corpus score, every bootstrap resample and every paired-bootstrap p-value, exactly as
+``sacrebleu.significance`` does. The numbers are therefore sacrebleu's numbers, bit for bit.
+
+TER's statistics come from :mod:`pipeline.score.ter` (sacrebleu's algorithm compiled, the
+same numbers; sacrebleu's own TER when numba is missing); the others from sacrebleu itself.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import weakref
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -21,18 +25,35 @@ import numpy as np
 from sacrebleu.metrics import BLEU, CHRF, TER
 from sacrebleu.significance import _compute_p_value, estimate_ci
 
-from pipeline.score import pairchrf
+from pipeline.score import pairchrf, ter
 
 METRIC_NAMES = ("bleu", "chrf", "chrf++", "ter")
 LOWER_IS_BETTER = {"ter"}
 PARALLEL_MIN_PAIRS = 2000   # distinct (segment, text) pairs before a second process pays off
 
 
+# Per metric made by make_metric: segment -> the first segment with the very same references.
+_REF_GROUPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def make_metric(name: str, references: Sequence[Sequence[str | None]]):
     """A sacrebleu metric with the references cached (its default settings, as WMT uses)."""
     cls = {"bleu": lambda **k: BLEU(**k), "chrf": lambda **k: CHRF(**k),
            "chrf++": lambda **k: CHRF(word_order=2, **k), "ter": lambda **k: TER(**k)}[name]
-    return cls(references=[list(r) for r in references])
+    refs = [list(r) for r in references]
+    metric = cls(references=refs)
+    first: dict[tuple, int] = {}
+    _REF_GROUPS[metric] = [first.setdefault(seg, k) for k, seg in enumerate(zip(*refs, strict=False))]
+    return metric
+
+
+def _ref_groups(metrics: dict) -> list[int] | None:
+    """Segment -> representative segment with identical references, when every metric was
+    made by :func:`make_metric` from the same references; else None (segments kept apart)."""
+    groups = [_REF_GROUPS.get(m) for m in metrics.values()]
+    if not groups or any(g is None for g in groups) or any(g != groups[0] for g in groups[1:]):
+        return None
+    return groups[0]
 
 
 # The metrics live in a module global while a pool runs: forked workers inherit them
@@ -45,6 +66,9 @@ def _stats_chunk(args: tuple[list[str], list[tuple[int, str]]]) -> dict[str, lis
     out = {}
     for name in names:
         m = _JOB[name]
+        if ter.supported(m):
+            out[name] = ter.segment_statistics(m, pairs)  # compiled (or sacrebleu's, noticed)
+            continue
         cache = m._ref_cache
         out[name] = [m._compute_segment_statistics(m._preprocess_segment(h), cache[i]) for i, h in pairs]
     return out
@@ -56,10 +80,13 @@ class Extraction:
     The caller can do other work (consensus, signals) while the workers run."""
 
     def __init__(self, metrics: dict, systems: dict[str, Sequence[str]], workers: int | None = None):
+        # one job per distinct (text, references): keyed by the first segment with those references
+        groups = _ref_groups(metrics)
+        self.group = groups if groups is not None else range(len(next(iter(systems.values()), [])))
         self.index: dict[tuple[int, str], int] = {}
         for hyps in systems.values():
             for i, h in enumerate(hyps):
-                self.index.setdefault((i, h), len(self.index))
+                self.index.setdefault((self.group[i], h), len(self.index))
         self.pairs = list(self.index)
         self.names = list(metrics)
         self.systems = systems
@@ -69,6 +96,8 @@ class Extraction:
         self._pool = self._futures = None
         _JOB.clear()
         _JOB.update(metrics)
+        if any(ter.supported(m) for m in metrics.values()):
+            ter.kernel()  # load (or compile) here, once, not in every forked worker
         if workers > 1:
             # Many small interleaved chunks: the pool balances them while this process works.
             self.n_chunks = min(len(self.pairs), workers * 16)
@@ -94,7 +123,8 @@ class Extraction:
             if self._pool is not None:
                 self._pool.shutdown()
             _JOB.clear()
-        return {n: {s: [flat[n][self.index[(i, h)]] for i, h in enumerate(hyps)]
+        g = self.group
+        return {n: {s: [flat[n][self.index[(g[i], h)]] for i, h in enumerate(hyps)]
                     for s, hyps in self.systems.items()} for n in self.names}
 
 
@@ -118,7 +148,10 @@ def chrf_stats(metric, systems: dict[str, Sequence[str]], refs: Sequence[Sequenc
     n = len(next(iter(systems.values()))) if systems else 0
     out: dict[str, list] = {s: [None] * n for s in systems}
     for k in range(n):
-        texts = list(dict.fromkeys(systems[s][k] for s in systems))
+        by_text: dict[str, list[str]] = {}
+        for s in systems:
+            by_text.setdefault(systems[s][k], []).append(s)
+        texts = list(by_text)
         seg_refs = [r[k] for r in refs]
         arr = pairchrf.hyp_ref_stats(texts, seg_refs)
         for t_i, text in enumerate(texts):
@@ -134,9 +167,8 @@ def chrf_stats(metric, systems: dict[str, Sequence[str]], refs: Sequence[Sequenc
                     if f > best_f:
                         best, best_f = cand, f
                 stats = best
-            for s in systems:
-                if systems[s][k] == text:
-                    out[s][k] = stats
+            for s in by_text[text]:
+                out[s][k] = stats
     return out
 
 
@@ -144,6 +176,23 @@ def bootstrap_indices(n_segments: int, n_samples: int, seed: int | None) -> np.n
     """The resampling indices sacrebleu draws (``significance.py``): one RNG, one call."""
     rng = np.random.default_rng(seed)
     return rng.choice(n_segments, size=(n_samples, n_segments), replace=True)
+
+
+_RESAMPLING: dict = {}
+
+
+def _resampling(n_segments: int, n_samples: int, seed: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """Indices and count matrix, drawn once for all metrics of a run (same seed, same draw)."""
+    key = (n_segments, n_samples, seed)
+    if seed is None or key not in _RESAMPLING:
+        idxs = bootstrap_indices(n_segments, n_samples, seed)
+        counts = count_matrix(idxs, n_segments)
+        idxs.flags.writeable = counts.flags.writeable = False
+        if seed is None:
+            return idxs, counts
+        _RESAMPLING.clear()  # keep the latest only
+        _RESAMPLING[key] = (idxs, counts)
+    return _RESAMPLING[key]
 
 
 def _resampled_sums(stats: np.ndarray, idxs: np.ndarray, counts: np.ndarray | None) -> np.ndarray:
@@ -182,8 +231,7 @@ def corpus_scores(metric, stats_by_system: dict[str, list], n_bootstrap: int, se
     if n_bootstrap <= 1:
         return {s: SystemScore(v) for s, v in actual.items()}
     n = len(next(iter(stats_by_system.values())))
-    idxs = bootstrap_indices(n, n_bootstrap, seed)
-    counts = count_matrix(idxs, n)
+    idxs, counts = _resampling(n, n_bootstrap, seed)
     resampled: dict[str, np.ndarray] = {}
     for s, st in stats_by_system.items():
         arr = np.array(st, dtype="float32")
