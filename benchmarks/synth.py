@@ -52,7 +52,9 @@ from pathlib import Path
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # run as a script from anywhere
+try:
+    import pipeline  # noqa: F401  (installed, or on PYTHONPATH)
+except ImportError:  # run as a script from a checkout without the package installed
     sys.path.insert(0, str(ROOT))
 
 from pipeline import langdata  # noqa: E402
@@ -311,8 +313,8 @@ def _csv_text(rows: list[list]) -> str:
 
 
 def sheet_8(header, rows, skills, pseudo: Pseudo, seed, rate, planted: list, texts8: dict) -> str:
-    """The translated SFIA 8 sheet; fills texts8[(skill, element, level, item)] with the
-    translation *before* a dropped bullet was dropped (what SFIA 9 reuses)."""
+    """The translated SFIA 8 sheet; fills texts8[(skill, element, level, item)] with what SFIA 9
+    reuses: the text as written (planted defects included; a dropped bullet's text as it was)."""
     tag = pseudo.tag
     col = {h: j for j, h in enumerate(header) if h}
     levels = _levels_of(header)
@@ -334,7 +336,10 @@ def sheet_8(header, rows, skills, pseudo: Pseudo, seed, rate, planted: list, tex
             kind = _defect(seed, tag, 8, k, element, tgt, pseudo, rate)
             if kind:
                 planted.append((tag, 8, k, kind, DEFECTS_8[kind]))
-                return plant(kind, tgt, text)
+                bad = plant(kind, tgt, text)
+                if bad is not None:  # SFIA 9 reuses the text as it stands, defects included
+                    texts8[(code, element, level, item)] = bad
+                return bad
             return tgt
 
         for name, element in (("Skill", "name"), ("Overall description", "description")):

@@ -1,0 +1,187 @@
+"""Scale benchmark: `sfia-qa run` on the whole framework in 1..N languages.
+
+    python benchmarks/scale_bench.py [--langs 1,3,10,20] [--providers 7] [--skills K] [--keep DIR]
+                                     [--command "CMD"]
+
+For each N it generates the SYNTHETIC corpus of :mod:`synth` (the official English from
+../shared, pseudo-translations, planted defects, MT candidates of every provider for every
+changed SFIA 9 segment) in a temporary folder (``DIR/langs-N`` with ``--keep``), runs
+
+    .venv/bin/sfia-qa run --config qa.toml --out reports --fail-on never --verbose
+
+as a child process in that folder, and prints per N: wall time, CPU time (user+sys of the
+child and the workers it waited for, from ``os.wait4``), peak RSS (``ru_maxrss`` from the same
+call: the largest single process), total size of ``reports/``, the largest HTML page, and
+each stage's share of the wall time (from the ``sfia-qa: <stage>: 1.23s`` lines that
+``--verbose`` writes to stderr; "other" is start-up and what no stage timed). Then the
+growth: the least-squares slope of wall time over languages (seconds per language) and the
+ratio of per-language time of the largest to the smallest run (1.0 = linear). Targets are
+printed beside the figures. Exits 0 with one line when ../shared is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+TARGET_LANGS = 20
+TARGET_WALL = 120.0           # s, 20 languages x 7 providers
+TARGET_RSS = 1 << 30          # bytes
+TARGET_REPORTS = 150 * 10**6  # bytes
+STAGE_LINE = re.compile(r"^sfia-qa: ([\w+ -]+): ([0-9]+(?:\.[0-9]+)?)s$")
+
+
+def stage_timings(stderr: str) -> dict[str, float]:
+    """{'ingest': 1.23, ...} from the --verbose lines (progress bars share lines via '\\r')."""
+    out: dict[str, float] = {}
+    for line in re.split(r"[\r\n]+", stderr):
+        m = STAGE_LINE.match(line.strip())
+        if m:
+            out[m.group(1)] = float(m.group(2))
+    return out
+
+
+def run_child(cmd: list[str], cwd: Path) -> dict:
+    """Run cmd in cwd; wall, cpu (user+sys), peak RSS in bytes, exit code, stderr."""
+    err_path = cwd / "run.stderr"
+    with open(cwd / "run.stdout", "wb") as out, open(err_path, "wb") as err:
+        t = time.perf_counter()
+        p = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        _pid, status, ru = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t
+    p.returncode = os.waitstatus_to_exitcode(status)
+    return {"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "rss": ru.ru_maxrss * 1024, "rc": p.returncode,
+            "stderr": err_path.read_text(encoding="utf-8", errors="replace")}
+
+
+def report_sizes(reports: Path) -> tuple[int, str, int]:
+    """(total bytes, largest HTML page's name, its bytes)."""
+    total, big, big_size = 0, "-", 0
+    for f in reports.rglob("*"):
+        if f.is_file():
+            n = f.stat().st_size
+            total += n
+            if f.suffix == ".html" and n > big_size:
+                big, big_size = f.name, n
+    return total, big, big_size
+
+
+def fit(ns: list[int], walls: list[float]) -> tuple[float | None, float | None, float | None]:
+    """(slope s/language, intercept s, ratio of per-language time largest/smallest run)."""
+    if len(ns) < 2:
+        return None, None, None
+    mx, my = sum(ns) / len(ns), sum(walls) / len(walls)
+    sxx = sum((x - mx) ** 2 for x in ns)
+    slope = sum((x - mx) * (y - my) for x, y in zip(ns, walls, strict=True)) / sxx if sxx else None
+    intercept = my - slope * mx if slope is not None else None
+    lo, hi = ns.index(min(ns)), ns.index(max(ns))
+    ratio = (walls[hi] / ns[hi]) / (walls[lo] / ns[lo])
+    return slope, intercept, ratio
+
+
+def verdict(value, limit) -> str:
+    return "n/a" if value is None else ("ok" if value < limit else "OVER")
+
+
+def mib(n: float) -> str:
+    return f"{n / 2**20:,.0f} MiB"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    ap.add_argument("--langs", default="1,3,10,20", help="comma-separated language counts")
+    ap.add_argument("--providers", type=int, default=7)
+    ap.add_argument("--skills", type=int, default=None, help="only K skills (default: the whole framework)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    ap.add_argument("--keep", type=Path, default=None, help="keep each corpus and its reports in DIR/langs-N")
+    ap.add_argument("--command", default=str(ROOT / ".venv" / "bin" / "sfia-qa"),
+                    help="the sfia-qa command to time (default: .venv/bin/sfia-qa)")
+    a = ap.parse_args(argv)
+    if not (a.shared / "sfia").is_dir():
+        print(f"scale_bench: skipped: {a.shared / 'sfia'} is not present (the official English is needed)")
+        return 0
+    try:
+        ns = sorted({int(x) for x in a.langs.split(",") if x.strip()})
+    except ValueError:
+        print(f"scale_bench: --langs must be comma-separated numbers, not {a.langs!r}", file=sys.stderr)
+        return 2
+    if not ns or min(ns) < 1:
+        print("scale_bench: --langs needs numbers >= 1", file=sys.stderr)
+        return 2
+    import synth
+
+    cmd = shlex.split(a.command)
+    if cmd and "/" in cmd[0]:
+        cmd[0] = os.path.abspath(cmd[0])  # the child runs in the corpus folder
+    cmd += ["run", "--config", "qa.toml", "--out", "reports", "--fail-on", "never",
+                                    "--verbose"]
+    tmp = tempfile.TemporaryDirectory(prefix="sfia-scale-") if a.keep is None else None
+    base = Path(tmp.name) if tmp else a.keep
+    scope = "the whole framework" if a.skills is None else f"{a.skills} skills"
+    print(f"scale_bench: `{a.command} run` on {scope} x {a.providers} providers, "
+          "synthetic corpus (benchmarks/synth.py)")
+    results = []
+    try:
+        for n in ns:
+            d = base / f"langs-{n}"
+            t = time.perf_counter()
+            synth.generate(d, n, providers=a.providers, skills=a.skills, seed=a.seed, shared=a.shared)
+            gen = time.perf_counter() - t
+            r = run_child(cmd, d)
+            if r["rc"] not in (0, 1):
+                tail = r["stderr"].strip().splitlines()[-5:]
+                print(f"scale_bench: N={n}: sfia-qa exited {r['rc']}:\n  " + "\n  ".join(tail), file=sys.stderr)
+                return 1
+            total, big, big_size = report_sizes(d / "reports")
+            r.update(n=n, gen=gen, total=total, big=big, big_size=big_size, stages=stage_timings(r["stderr"]))
+            results.append(r)
+            stages = r["stages"]
+            other = max(0.0, r["wall"] - sum(stages.values()))
+            shares = ", ".join(f"{k} {v:.1f}s ({100 * v / r['wall']:.0f}%)" for k, v in stages.items())
+            print(f"N={n:>2}: wall {r['wall']:7.1f} s  cpu {r['cpu']:7.1f} s  peak RSS {mib(r['rss']):>9}  "
+                  f"reports {total / 1e6:6.1f} MB  largest page {big} {big_size / 1e6:.1f} MB  "
+                  f"(corpus generated in {gen:.1f} s)")
+            print(f"      stages: {shares}, other {other:.1f}s ({100 * other / r['wall']:.0f}%)", flush=True)
+    finally:
+        if tmp:
+            tmp.cleanup()
+    walls = [r["wall"] for r in results]
+    slope, intercept, ratio = fit(ns, walls)
+    if slope is not None:
+        print(f"growth: {slope:.1f} s per language (least squares, intercept {intercept:.1f} s); "
+              f"per-language time N={max(ns)} / N={min(ns)}: {ratio:.2f} (1.00 = linear)")
+    big = next((r for r in results if r["n"] == TARGET_LANGS), None)
+    if big is not None:
+        wall, rss, rep, how = big["wall"], big["rss"], big["total"], "measured"
+    elif slope is not None:
+        def at(values):
+            s_, i_, _ = fit(ns, values)
+            return i_ + s_ * TARGET_LANGS
+
+        wall, rss, rep = at(walls), at([r["rss"] for r in results]), at([r["total"] for r in results])
+        how = "extrapolated by the least-squares lines"
+    else:
+        wall = rss = rep = None
+        how = "not run"
+    print(f"targets ({TARGET_LANGS} languages x 7 providers, {how}):")
+    print(f"  wall    < {TARGET_WALL:.0f} s     : " + ("n/a" if wall is None else f"{wall:.1f} s") +
+          f"  [{verdict(wall, TARGET_WALL)}]")
+    print("  peak RSS < 1 GiB     : " + ("n/a" if rss is None else mib(rss)) + f"  [{verdict(rss, TARGET_RSS)}]")
+    print("  reports < 150 MB     : " + ("n/a" if rep is None else f"{rep / 1e6:.1f} MB") +
+          f"  [{verdict(rep, TARGET_REPORTS)}]")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
