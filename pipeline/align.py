@@ -28,15 +28,12 @@ from collections.abc import Callable, Sequence
 import pandas as pd
 
 from pipeline import schema
-from pipeline.drift import similarity
-from pipeline.langdata import base_tag
+from pipeline.schema import na as _na
+from pipeline.schema import opt_int as _k
+from pipeline.text.normalize import similarity
 
 SEQUENCE_ELEMENTS = ("guidance", "activity")
 NUM_OR_LATIN = re.compile(r"\d+|[A-Za-z][A-Za-z0-9+#.-]*[A-Za-z0-9]")
-
-
-def _na(v) -> bool:
-    return v is None or (not isinstance(v, str) and pd.isna(v))
 
 
 def align_sequences(a: Sequence, b: Sequence, score: Callable[[int, int], float], threshold: float,
@@ -206,7 +203,7 @@ def align_translation_list(en: list[str], tgt: list[str], ratio: float) -> list[
 
 
 def align_translations(english: pd.DataFrame, english_segments: dict[int, pd.DataFrame],
-                       targets: pd.DataFrame, drift: pd.DataFrame | None = None) -> pd.DataFrame:
+                       targets: pd.DataFrame) -> pd.DataFrame:
     """Every target-language segment -> the English key rows (schema.ALIGNMENT), one row per (lang, key).
 
     ``english`` is the English alignment; ``english_segments`` maps framework -> English
@@ -214,10 +211,6 @@ def align_translations(english: pd.DataFrame, english_segments: dict[int, pd.Dat
     """
     schema.validate(english, schema.ENGLISH_ALIGNMENT, "english alignment")
     schema.validate(targets, schema.SEGMENT, "translations")
-    drift_of: dict[tuple, str] = {}
-    if drift is not None and len(drift):
-        for r in drift.itertuples(index=False):
-            drift_of[(r.skill, r.element, _k(r.level), _k(r.item_8), _k(r.item_9))] = r.status
     rows: list[dict] = []
     eidx = {fw: _index(df) for fw, df in english_segments.items() if df is not None}
     for lang in sorted(set(targets["lang"])):
@@ -239,7 +232,7 @@ def align_translations(english: pd.DataFrame, english_segments: dict[int, pd.Dat
                 for element in schema.ELEMENTS:
                     te, ee = by_element.get(element, []), eg.get(element, [])
                     if element in SEQUENCE_ELEMENTS:
-                        if te and all(_keyed(t["origin"]) for t in te):
+                        if te and all(t["keyed"] is True for t in te):
                             # keyed units (Phrase, XLIFF, TMX) name their English item: trust it
                             by_item = {_k(e["item"]): i for i, e in enumerate(ee)}
                             pairs = [(by_item.get(_k(t["item"])), j) for j, t in enumerate(te)]
@@ -270,16 +263,14 @@ def align_translations(english: pd.DataFrame, english_segments: dict[int, pd.Dat
                 "item_8": r.item_8, "item_9": r.item_9, "en_8": r.en_8, "en_9": r.en_9,
                 "tgt_8": None if t8 is None else t8["text"], "tgt_9": None if t9 is None else t9["text"],
                 "marker": None if t9 is None else t9["marker"],
-                "origin_tgt_8": None if t8 is None else t8["origin"],
-                "origin_tgt_9": None if t9 is None else t9["origin"],
+                **_provenance(8, t8), **_provenance(9, t9),
                 "status_8": _status(r.skill in present[8], r.en_8, t8),
                 "status_9": _status(r.skill in present[9], r.en_9, t9),
-                "drift": drift_of.get((r.skill, r.element, _k(r.level), _k(r.item_8), _k(r.item_9))),
             })
         for fw, t in extras:
             rows.append({
                 "lang": lang, "skill": t["skill"], "element": t["element"], "level": t["level"], "item": t["item"],
-                f"tgt_{fw}": t["text"], f"origin_tgt_{fw}": t["origin"], f"status_{fw}": "extra",
+                f"tgt_{fw}": t["text"], **_provenance(fw, t), f"status_{fw}": "extra",
                 "marker": t["marker"] if fw == 9 else None,
             })
     out = schema.make(schema.ALIGNMENT, rows)
@@ -298,16 +289,10 @@ def _keyed_pairs(en: pd.DataFrame, tgt: pd.DataFrame) -> list[tuple[str, str]]:
     return list(zip(m["text_en"], m["text_tgt"], strict=True))
 
 
-KEYED_SUFFIXES = (".jsonl", ".xlf", ".xliff", ".tmx")
-
-
-def _keyed(origin) -> bool:
-    """A segment read from a file whose units carry segment keys (their item numbers are the English ones)."""
-    return isinstance(origin, str) and origin.rsplit(":", 1)[0].lower().endswith(KEYED_SUFFIXES)
-
-
-def _k(v):
-    return None if _na(v) else int(v)
+def _provenance(fw: int, seg: dict | None) -> dict:
+    if seg is None:
+        return {}
+    return {f"origin_tgt_{fw}": seg["origin"], f"path_tgt_{fw}": seg["path"], f"line_tgt_{fw}": seg["line"]}
 
 
 def _status(has_file: bool, en, tgt) -> str | None:
@@ -316,7 +301,3 @@ def _status(has_file: bool, en, tgt) -> str | None:
     if _na(en):
         return None if tgt is None else "extra"
     return "ok" if tgt is not None else "missing"
-
-
-def is_english(tag: str) -> bool:
-    return base_tag(tag) == "en"

@@ -12,7 +12,7 @@ import pandas as pd
 
 from pipeline import schema
 from pipeline.checks.registry import finding, register
-from pipeline.drift import ws
+from pipeline.text.normalize import ws
 
 CHANGED = {"modified", "added"}
 SAME = {"unchanged", "cosmetic"}
@@ -46,18 +46,8 @@ def section_of(element: str, level) -> str:
     return f"level {int(level)}"
 
 
-def _file(origin) -> str | None:
-    if origin is None or pd.isna(origin):
-        return None
-    return str(origin).rsplit(":", 1)[0]
-
-
 def _label(r) -> str:
-    if r.element == "level":
-        return f"level {int(r.level)}"
-    if r.element in ("guidance", "activity"):
-        return f"{r.element} {int(r.item)}"
-    return r.element
+    return schema.label(r.element, r.level, r.item)
 
 
 def audit_markers(alignment: pd.DataFrame) -> pd.DataFrame:
@@ -65,16 +55,17 @@ def audit_markers(alignment: pd.DataFrame) -> pd.DataFrame:
     schema.validate(alignment, schema.ALIGNMENT, "alignment")
     rows = alignment[alignment["tgt_9"].notna() & alignment["drift"].notna()]
     out: list[dict] = []
-    files_with_markers = {_file(o) for o, m in zip(alignment["origin_tgt_9"], alignment["marker"], strict=True)
+    files_with_markers = {p for p, m in zip(alignment["path_tgt_9"], alignment["marker"], strict=True)
                           if isinstance(m, str)}
     sections: dict[tuple, list] = {}
     for r in rows.itertuples(index=False):
         key = dict(lang=r.lang, framework=9, skill=r.skill, element=r.element,
                    level=None if pd.isna(r.level) else int(r.level),
-                   item=None if pd.isna(r.item) else int(r.item), origin=r.origin_tgt_9)
+                   item=None if pd.isna(r.item) else int(r.item), origin=r.origin_tgt_9,
+                   path=schema.opt(r.path_tgt_9), line=schema.opt_int(r.line_tgt_9))
         marker = r.marker if isinstance(r.marker, str) else None
         if marker is None:
-            if _file(r.origin_tgt_9) in files_with_markers:
+            if schema.opt(r.path_tgt_9) in files_with_markers:
                 out.append(finding("QA105", message=f"{_label(r)} has no (modified)/(unchanged) marker although "
                                                     "its page marks its sections.", **key))
             continue

@@ -18,9 +18,9 @@ from pipeline.errors import UserError
 
 # Modules that contribute subcommands, in help order.
 COMMAND_MODULES = (
-    "pipeline.commands",
-    "pipeline.score.cli",
-    "pipeline.checks.cli",
+    "pipeline.commands.core",
+    "pipeline.commands.score",
+    "pipeline.commands.check",
     "pipeline.phrase.cli",
 )
 

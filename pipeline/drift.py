@@ -14,82 +14,13 @@ cosmetic ``reason`` (``spelling+serial-comma``...), and a word diff ``[-old-]{+n
 
 from __future__ import annotations
 
-import difflib
-import re
-import tomllib
-import unicodedata
-from dataclasses import dataclass
-from functools import cache, lru_cache
-from importlib import resources
-
 import pandas as pd
 
 from pipeline import schema
+from pipeline.text.normalize import DASHES, punct_norm, similarity, tokens, word_diff, ws
+from pipeline.text.spelling import spelling
 
 DRIFT_CLI_COLUMNS = ["skill", "element", "level", "item", "status", "similarity"]
-
-_QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'", "`": "'",
-                         "“": '"', "”": '"', "„": '"', "‟": '"', "″": '"', "«": '"', "»": '"'})
-_DASHES = re.compile(r"[\u2010\u2011\u2012\u2013\u2014\u2015\u2212]")
-_SPACED_DASH = re.compile(r"\s+-\s+|\s*--\s*")
-_TOKEN = re.compile(r"\w+|[^\w\s]", re.UNICODE)
-_WS = re.compile(r"\s+")
-
-
-@dataclass(frozen=True)
-class Spelling:
-    pairs: dict[str, str]          # british -> american, both lower case
-    rules: tuple[tuple[str, str], ...]
-    exceptions: frozenset[tuple[str, str]]
-
-    def same(self, a: str, b: str) -> bool:
-        """True when lower-cased words a and b are spelling variants of each other."""
-        if a == b:
-            return True
-        if self.pairs.get(a) == b or self.pairs.get(b) == a:
-            return True
-        if (a, b) in self.exceptions or (b, a) in self.exceptions:
-            return False
-        for br, am in self.rules:
-            for x, y in ((a, b), (b, a)):
-                if x.endswith(br) and y.endswith(am) and len(x) - len(br) >= 3 and x[: -len(br)] == y[: -len(am)]:
-                    return True
-        return False
-
-    def canonical(self, word: str) -> str:
-        """A spelling-neutral form, for similarity only (not for deciding cosmetic)."""
-        w = self.pairs.get(word, word)
-        for br, am in self.rules:
-            if w.endswith(br) and len(w) - len(br) >= 3:
-                return w[: -len(br)] + am
-        return w
-
-
-@cache
-def spelling() -> Spelling:
-    path = resources.files("pipeline") / "data" / "spelling-en.toml"
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    pairs = {}
-    for br, am in data.get("pairs", []):
-        pairs[br.lower()] = am.lower()
-    return Spelling(pairs=pairs, rules=tuple((b, a) for b, a in data.get("suffix_rules", [])),
-                    exceptions=frozenset((a, b) for a, b in data.get("not_variants", [])))
-
-
-def ws(text: str) -> str:
-    return _WS.sub(" ", text or "").strip()
-
-
-def _punct_norm(text: str) -> str:
-    t = unicodedata.normalize("NFKC", text).translate(_QUOTES)
-    t = _DASHES.sub("-", t)
-    t = _SPACED_DASH.sub(", ", t)  # parenthetical dashes read as commas
-    return t
-
-
-def tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text)
-
 
 def _drop_serial_commas(toks: list[str]) -> list[str]:
     out = []
@@ -144,10 +75,10 @@ def cosmetic_reasons(old: str, new: str, fold_case: bool = True) -> list[str] | 
     quotes = "'\"‘’‚‛′`“”„‟″«»"
     if [c for c in old if c in quotes] != [c for c in new if c in quotes]:
         reasons.append("quotes")
-    if [c for c in old if c == "-" or _DASHES.match(c)] != [c for c in new if c == "-" or _DASHES.match(c)]:
+    if [c for c in old if c == "-" or DASHES.match(c)] != [c for c in new if c == "-" or DASHES.match(c)]:
         reasons.append("dashes")
-    to = _dedupe_commas(tokens(_punct_norm(old)))
-    tn = _dedupe_commas(tokens(_punct_norm(new)))
+    to = _dedupe_commas(tokens(punct_norm(old)))
+    tn = _dedupe_commas(tokens(punct_norm(new)))
     same, spell, case = _compare(to, tn, fold_case)
     if not same:
         same, spell, case = _compare(_drop_serial_commas(to), _drop_serial_commas(tn), fold_case)
@@ -161,57 +92,6 @@ def cosmetic_reasons(old: str, new: str, fold_case: bool = True) -> list[str] | 
     if not reasons:
         reasons.append("whitespace" if tokens(old) == tokens(new) else "punctuation")
     return reasons
-
-
-@lru_cache(maxsize=200_000)
-def _canonical_word(word: str) -> str:
-    w = spelling().canonical(word)
-    # light plural folding, for similarity only: services ~ service, issues ~ issue
-    return w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
-
-
-@lru_cache(maxsize=100_000)
-def similarity_tokens(text: str) -> tuple[str, ...]:
-    """Lower-cased, spelling-neutral words of a text (cached: texts recur across stages)."""
-    return tuple(_canonical_word(t.lower()) for t in tokens(_punct_norm(text)) if t[0].isalnum())
-
-
-def similarity(old: str, new: str) -> float:
-    """Word-level similarity (difflib ratio) after cosmetic normalisation; 1.0 = same words."""
-    a, b = similarity_tokens(old), similarity_tokens(new)
-    if not a and not b:
-        return 1.0
-    if a == b:
-        return 1.0
-    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    return sm.ratio()
-
-
-def word_diff_ops(old: str, new: str) -> list[tuple[str, str]]:
-    """[(op, text)] with op in '=', '-', '+': a word diff keeping the original spacing."""
-    a = re.findall(r"\s*\S+", old or "")
-    b = re.findall(r"\s*\S+", new or "")
-    ka = [w.strip() for w in a]
-    kb = [w.strip() for w in b]
-    ops: list[tuple[str, str]] = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, ka, kb, autojunk=False).get_opcodes():
-        if tag == "equal":
-            ops.append(("=", "".join(b[j1:j2])))
-        else:
-            if i2 > i1:
-                ops.append(("-", "".join(a[i1:i2])))
-            if j2 > j1:
-                ops.append(("+", "".join(b[j1:j2])))
-    return ops
-
-
-def word_diff(old: str, new: str) -> str:
-    out = []
-    for op, text in word_diff_ops(old, new):
-        lead = text[: len(text) - len(text.lstrip())]
-        body = text.strip()
-        out.append(text if op == "=" else f"{lead}[-{body}-]" if op == "-" else f"{lead}{{+{body}+}}")
-    return "".join(out).strip()
 
 
 def classify_pair(old: str | None, new: str | None,
@@ -232,16 +112,12 @@ def classify_pair(old: str | None, new: str | None,
     return "modified", round(similarity(old, new), 4), None, diff
 
 
-def _none(v):
-    return None if v is None or (not isinstance(v, str) and pd.isna(v)) else v
-
-
 def classify(english_alignment: pd.DataFrame, case_is_cosmetic: bool = True) -> pd.DataFrame:
     """English alignment (schema.ENGLISH_ALIGNMENT) -> drift table (schema.DRIFT)."""
     schema.validate(english_alignment, schema.ENGLISH_ALIGNMENT, "english alignment")
     rows = []
     for r in english_alignment.itertuples(index=False):
-        old, new = _none(r.en_8), _none(r.en_9)
+        old, new = schema.opt_str(r.en_8), schema.opt_str(r.en_9)
         status, sim, reason, diff = classify_pair(old, new, case_is_cosmetic)
         rows.append({"skill": r.skill, "element": r.element, "level": r.level, "item": r.item,
                      "item_8": r.item_8, "item_9": r.item_9, "status": status, "similarity": sim,
@@ -263,3 +139,20 @@ def skill_changes(drift: pd.DataFrame) -> pd.DataFrame:
     counts.loc[counts["added"] == total, "change"] = "added"
     counts.loc[counts["removed"] == total, "change"] = "removed"
     return counts[["skill", "change", *schema.DRIFT_STATUSES]]
+
+
+def with_drift(alignment: pd.DataFrame, drift: pd.DataFrame) -> pd.DataFrame:
+    """The translation alignment with each row's English drift status in its ``drift`` column.
+
+    A row takes the status of the English pair it belongs to: same skill, element and level, and
+    the same SFIA 8 and SFIA 9 item numbers (so a moved bullet keeps its pair's status). A
+    translated segment with no English counterpart (``extra``) has none."""
+    schema.validate(alignment, schema.ALIGNMENT, "alignment")
+    status = {(r.skill, r.element, schema.opt_int(r.level), schema.opt_int(r.item_8), schema.opt_int(r.item_9)):
+              r.status for r in drift.itertuples(index=False)}
+    out = alignment.copy()
+    out["drift"] = pd.array([None if "extra" in (schema.opt(r.status_8), schema.opt(r.status_9)) else  # no English: no drift
+                             status.get((r.skill, r.element, schema.opt_int(r.level), schema.opt_int(r.item_8),
+                                         schema.opt_int(r.item_9)))
+                             for r in alignment.itertuples(index=False)], dtype="string")
+    return schema.validate(out, schema.ALIGNMENT, "alignment")

@@ -33,7 +33,6 @@ FRAMEWORKS = (8, 9)
 SEVERITIES = ("error", "warning", "info")
 SEVERITY_RANK = {"info": 1, "warning": 2, "error": 3}
 DRIFT_STATUSES = ("unchanged", "cosmetic", "modified", "added", "removed")
-KEY = ["skill", "element", "level", "item"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +41,7 @@ class Column:
     dtype: str  # pandas dtype name
     nullable: bool = True
     doc: str = ""
+    public: bool = True  # written to the report files; False: provenance kept in memory only
 
 
 def _cols(*cols: Column) -> tuple[Column, ...]:
@@ -57,7 +57,14 @@ SEGMENT = _cols(
     Column("item", "Int64", True, "paragraph or bullet number (1-based) for guidance/activity, else null"),
     Column("text", "string", False, "the segment text, whitespace-trimmed"),
     Column("marker", "string", True, "'modified', 'unchanged' or null (SFIA 9 page markers)"),
-    Column("origin", "string", False, "where it was read: 'path:line' or 'path:sheet!cell'"),
+    Column("origin", "string", False, "where it was read: 'path:line' or 'path:sheet!cell' (for display)"),
+    # Provenance, as ingest knows it: later stages read these instead of parsing ``origin``.
+    Column("path", "string", True, "the file it was read from", public=False),
+    Column("line", "Int64", True, "1-based line in a text file (null for a spreadsheet cell)", public=False),
+    Column("cell", "string", True, "'Sheet!B3' for a spreadsheet cell", public=False),
+    Column("format", "string", True, "reader: sheet, page, jsonl, phrase, xliff, tmx", public=False),
+    Column("keyed", "boolean", True, "units name their own item numbers (Phrase, XLIFF, TMX, JSONL)",
+           public=False),
 )
 
 # English SFIA 8 -> SFIA 9 alignment, one row per key. ``item`` is the SFIA 9 item when
@@ -102,6 +109,10 @@ ALIGNMENT = _cols(
     Column("marker", "string", True, "marker of the SFIA 9 translation"),
     Column("origin_tgt_8", "string"),
     Column("origin_tgt_9", "string"),
+    Column("path_tgt_8", "string", True, "file of the SFIA 8 translation", public=False),
+    Column("path_tgt_9", "string", True, "file of the SFIA 9 translation", public=False),
+    Column("line_tgt_8", "Int64", True, public=False),
+    Column("line_tgt_9", "Int64", True, public=False),
     Column("status_8", "string", True, "ok, missing (English has it, translation lacks it), extra, or null (no translation file)"),
     Column("status_9", "string", True, "same for the SFIA 9 translation"),
     Column("drift", "string", True, "drift status of the English for this key"),
@@ -120,6 +131,40 @@ FINDING = _cols(
     Column("message", "string", False, "one sentence a reviewer can act on"),
     Column("evidence", "object", True, "list of {field, start, end, text}: character spans to highlight"),
     Column("origin", "string", True, "'path:line' of the text the finding is about"),
+    Column("path", "string", True, "file of the text the finding is about", public=False),
+    Column("line", "Int64", True, "its line (null for a spreadsheet cell or a whole file)", public=False),
+)
+
+# MT candidates as ingest reads them (candidate files under translations/<lang>/sfia-<N>/candidates/).
+CANDIDATE_INPUT = _cols(
+    Column("lang", "string", False),
+    Column("framework", "Int64", True),
+    Column("skill", "string", True),
+    Column("element", "string", True),
+    Column("level", "Int64", True),
+    Column("item", "Int64", True),
+    Column("key", "string", False, "segment key (sfia9.CSMG.level.3) or the file's free id"),
+    Column("provider", "string", False, "MT provider / system name"),
+    Column("text", "string", True, "candidate text (null when the provider gave none)"),
+    Column("source", "string", True, "the English it translates, when the file gives it"),
+    Column("reference", "string", True, "a reference translation, when the file gives it"),
+    Column("origin", "string", False, "'path:line' of the candidate"),
+    Column("path", "string", False, "the candidates file", public=False),
+    Column("line", "Int64", True, public=False),
+)
+
+# The SFIA 9 draft the score stage assembles for a language with an SFIA 8 translation.
+DRAFT = _cols(
+    Column("lang", "string", False),
+    Column("skill", "string", False),
+    Column("element", "string", False),
+    Column("level", "Int64", True),
+    Column("item", "Int64", True),
+    Column("key", "string", False),
+    Column("drift", "string", True),
+    Column("marker", "string", False, "'unchanged' (SFIA 8 text reused) or 'modified'"),
+    Column("text", "string", True, "null: no usable candidate, translate by hand"),
+    Column("taken_from", "string", True, "'sfia-8' or 'mt:<provider>'"),
 )
 
 # MT candidates for SFIA segments (the score stage's per-candidate table). ``key`` is the
@@ -145,18 +190,11 @@ CANDIDATE = _cols(
     Column("origin", "string", True, "'path:line' of the candidate"),
 )
 
-TABLES = {
-    "segment": SEGMENT,
-    "english_alignment": ENGLISH_ALIGNMENT,
-    "drift": DRIFT,
-    "alignment": ALIGNMENT,
-    "finding": FINDING,
-    "candidate": CANDIDATE,
-}
 
 
-def columns(schema: tuple[Column, ...]) -> list[str]:
-    return [c.name for c in schema]
+def columns(schema: tuple[Column, ...], public: bool = False) -> list[str]:
+    """Column names in order; ``public=True``: only those the report files carry."""
+    return [c.name for c in schema if c.public or not public]
 
 
 def empty(schema: tuple[Column, ...]) -> pd.DataFrame:
@@ -242,3 +280,40 @@ def sort_key_frame(df: pd.DataFrame) -> pd.DataFrame:
     tmp = df.assign(_eo=order)
     by = extra + ["skill", "_eo", "level", "item"]
     return tmp.sort_values(by, kind="stable", na_position="first").drop(columns="_eo").reset_index(drop=True)
+
+
+# --- small value helpers every stage uses ---------------------------------------------------
+
+
+def na(v) -> bool:
+    """True for None, NaN and pandas' NA (a cell with no value)."""
+    if v is None:
+        return True
+    if isinstance(v, (str, list, dict, tuple)):
+        return False
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def opt(v):
+    """A cell's value, None when it has none."""
+    return None if na(v) else v
+
+
+def opt_int(v) -> int | None:
+    return None if na(v) else int(v)
+
+
+def opt_str(v) -> str | None:
+    return None if na(v) else str(v)
+
+
+def label(element: str, level=None, item=None) -> str:
+    """How a segment is named in messages and reports: 'level 3', 'activity 2', 'description'."""
+    if element == "level" and not na(level):
+        return f"level {int(level)}"
+    if element in ("guidance", "activity") and not na(item):
+        return f"{element} {int(item)}"
+    return element

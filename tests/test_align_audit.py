@@ -7,7 +7,7 @@ import pytest
 from pipeline import schema
 from pipeline.align import align_english, align_translations
 from pipeline.audit import audit_markers
-from pipeline.drift import classify
+from pipeline.drift import classify, with_drift
 from pipeline.ingest import read_paths
 
 
@@ -18,7 +18,7 @@ def sample(root):
     tr = read_paths([root / "translations"])
     eal = align_english(en[8], en[9])
     drift = classify(eal)
-    return align_translations(eal, en, tr, drift), en, eal, drift
+    return with_drift(align_translations(eal, en, tr), drift), en, eal, drift
 
 
 def test_arabic_sfia8_bullets_align_to_english_sfia8(sample):
@@ -47,7 +47,7 @@ def test_missing_bullet_in_a_translation_is_reported_not_shifted(sample, root):
     acts = acts[acts.item != 3]
     acts["item"] = range(1, len(acts) + 1)
     tr2 = schema.make(schema.SEGMENT, __import__("pandas").concat([tr[tr.element != "activity"], acts]))
-    al = align_translations(eal, en, tr2, drift)
+    al = with_drift(align_translations(eal, en, tr2), drift)
     ar = al[(al.element == "activity") & al.en_8.notna()].set_index("en_8")
     assert ar.loc["responding to reported problems", "status_8"] == "missing"
     assert ar.loc["handling requests for information", "tgt_8"] == "يتولى طلبات الحصول على معلومات"
@@ -57,7 +57,8 @@ def test_missing_bullet_in_a_translation_is_reported_not_shifted(sample, root):
 def _row(**kw):
     base = {"lang": "pl", "skill": "ABCD", "element": "level", "level": 1, "item": None,
             "en_8": "Old.", "en_9": "New.", "tgt_8": "Stary.", "tgt_9": "Nowy.", "marker": "modified",
-            "origin_tgt_8": "t8.txt:1", "origin_tgt_9": "t9.txt:5", "status_8": "ok", "status_9": "ok",
+            "origin_tgt_8": "t8.txt:1", "origin_tgt_9": "t9.txt:5", "path_tgt_8": "t8.txt", "path_tgt_9": "t9.txt",
+            "line_tgt_8": 1, "line_tgt_9": 5, "status_8": "ok", "status_9": "ok",
             "drift": "modified"}
     base.update(kw)
     return base
@@ -101,7 +102,7 @@ def test_keyed_translation_units_pair_by_their_key_not_by_length(sample, tmp_pat
     p.write_text("".join(json.dumps({"key": f"sfia9.CSMG.activity.{i}", "text": t, "state": "translated",
                                      "locale": "pl"}, ensure_ascii=False) + "\n" for i, t in units.items()),
                  encoding="utf-8")
-    al = align_translations(eal, en, read_file(p), drift)
+    al = with_drift(align_translations(eal, en, read_file(p)), drift)
     acts = {int(r.item_9): (r.tgt_9 if isinstance(r.tgt_9, str) else None, r.status_9)
             for r in al[al.element == "activity"].itertuples()
             if str(r.item_9) != "<NA>"}

@@ -16,8 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.report import write_reports
-
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "_artifacts"
@@ -144,10 +142,10 @@ def browser():
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
-    from test_report import make_context  # the same small run the report tests use
+    from test_report import make_context, write  # the same small run the report tests use
 
     out = tmp_path_factory.mktemp("browser") / "reports"
-    write_reports(make_context(out, evil=True), fail_on="warning")
+    write(make_context(out, evil=True), fail_on="warning")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return out
 

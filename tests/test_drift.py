@@ -107,7 +107,9 @@ def test_official_added_skills_and_cosmetic_class(official):
 
 def test_no_cosmetic_pair_really_differs(official):
     """Every cosmetic pair has the same words once spelling variants and case are folded."""
-    from pipeline.drift import _punct_norm, spelling, tokens
+    from pipeline.text.normalize import punct_norm as _punct_norm
+    from pipeline.text.normalize import tokens
+    from pipeline.text.spelling import spelling
     sp = spelling()
     for r in official[official.status == "cosmetic"].itertuples():
         a = [t.lower() for t in tokens(_punct_norm(r.old)) if t[0].isalnum()]

@@ -18,11 +18,10 @@ import pytest
 
 from pipeline import schema
 from pipeline.checks.registry import finding
-from pipeline.config import Config
 from pipeline.errors import ConfigError
 from pipeline.report import write_reports
 from pipeline.report.changed import changed_lines, gating
-from pipeline.run import Context
+from pipeline.results import Aligned, Ingested, RunResult, Scored
 
 ROOT = Path(__file__).resolve().parents[1]
 XSD = ROOT / "tests" / "data" / "junit.xsd"
@@ -44,7 +43,29 @@ def _row(lang, skill, element, level=None, item=None, en_8=None, en_9=None, tgt_
             "status_8": "ok" if tgt_8 else None, "status_9": "ok" if tgt_9 else None, "drift": drift}
 
 
-def make_context(out: Path, evil: bool = False) -> Context:
+class Ctx:
+    """The tables of a small run, editable by a test before :func:`write` reports them."""
+
+    def __init__(self, out: Path):
+        self.out = out
+        self.alignment = schema.empty(schema.ALIGNMENT)
+        self.findings = [schema.empty(schema.FINDING)]
+        self.scores: dict = {}
+        self.candidates = schema.empty(schema.CANDIDATE)
+
+    def result(self) -> RunResult:
+        seg = schema.empty(schema.SEGMENT)
+        ingested = Ingested({8: seg, 9: seg}, seg, schema.empty(schema.CANDIDATE_INPUT))
+        aligned = Aligned(schema.empty(schema.ENGLISH_ALIGNMENT), schema.empty(schema.DRIFT), self.alignment)
+        findings = schema.make(schema.FINDING, pd.concat(self.findings, ignore_index=True))
+        return RunResult(ingested, aligned, Scored(boards=self.scores, candidates=self.candidates), findings)
+
+
+def write(ctx: Ctx, **kw):
+    return write_reports(ctx.result(), ctx.out, **kw)
+
+
+def make_context(out: Path, evil: bool = False) -> Ctx:
     """A small run: Arabic and Polish, findings with evidence, MT scores and candidates."""
     bad = f" {SCRIPT} {IMG}" if evil else ""
     skill = "CSMG"
@@ -69,7 +90,7 @@ def make_context(out: Path, evil: bool = False) -> Context:
     if evil:
         rows.append(_row("pl", ATTR, "name", en_9="Evil skill" + bad, tgt_9="Zła umiejętność" + bad,
                          marker="modified", drift="added", line=20))
-    ctx = Context(config=Config(None, out.parent, {}), out=out)
+    ctx = Ctx(out)
     ctx.alignment = schema.make(schema.ALIGNMENT, rows)
     ev_ar = AR_LEVEL3.index("SFIA 9")
     fs = [
@@ -155,7 +176,7 @@ def _scan(path: Path) -> _Scan:
 
 def test_html_shows_markup_from_the_data_as_text(tmp_path):
     ctx = make_context(tmp_path / "reports", evil=True)
-    write_reports(ctx, fail_on="error")
+    write(ctx, fail_on="error")
     pages = [tmp_path / "reports" / n for n in ("index.html", "lang-ar.html", "lang-pl.html")]
     for page in pages:
         scan = _scan(page)
@@ -179,7 +200,7 @@ def test_html_shows_markup_from_the_data_as_text(tmp_path):
 
 def test_pages_allow_no_request_and_only_their_own_script(tmp_path):
     ctx = make_context(tmp_path / "reports")
-    write_reports(ctx, fail_on="error")
+    write(ctx, fail_on="error")
     for name in ("index.html", "lang-ar.html"):
         text = (tmp_path / "reports" / name).read_text(encoding="utf-8")
         csp = html.unescape(re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', text).group(1))
@@ -190,7 +211,7 @@ def test_pages_allow_no_request_and_only_their_own_script(tmp_path):
 
 def test_every_cell_with_arabic_says_lang_and_dir(tmp_path):
     ctx = make_context(tmp_path / "reports")
-    write_reports(ctx, fail_on="error")
+    write(ctx, fail_on="error")
     scan = _scan(tmp_path / "reports" / "lang-ar.html")
     assert scan.cells_with_arabic
     for stack in scan.cells_with_arabic:
@@ -206,7 +227,7 @@ def test_every_cell_with_arabic_says_lang_and_dir(tmp_path):
 
 def test_language_page_shows_diffs_findings_and_ranked_candidates(tmp_path):
     ctx = make_context(tmp_path / "reports")
-    write_reports(ctx, fail_on="error")
+    write(ctx, fail_on="error")
     html = (tmp_path / "reports" / "lang-pl.html").read_text(encoding="utf-8")
     row = re.search(r'<tr id="s-CSMG-level-3-0".*?</tr>', html, re.S).group(0)
     assert "<ins>" in row and "SFIA" in row  # word diff of the English
@@ -220,8 +241,8 @@ def test_language_page_shows_diffs_findings_and_ranked_candidates(tmp_path):
 
 def test_two_runs_give_byte_identical_files(tmp_path):
     a, b = tmp_path / "one" / "reports", tmp_path / "two" / "reports"
-    write_reports(make_context(a), fail_on="warning")
-    write_reports(make_context(b), fail_on="warning")
+    write(make_context(a), fail_on="warning")
+    write(make_context(b), fail_on="warning")
     names = sorted(p.name for p in a.iterdir())
     assert names == sorted(p.name for p in b.iterdir())
     for want in ("index.html", "lang-ar.html", "lang-pl.html", "findings.jsonl", "findings.csv",
@@ -242,7 +263,7 @@ def test_two_runs_give_byte_identical_files(tmp_path):
 def test_junit_validates_and_fails_only_checks_at_or_above_fail_on(tmp_path):
     xmlschema = pytest.importorskip("xmlschema")
     ctx = make_context(tmp_path / "reports")
-    write_reports(ctx, fail_on="warning")
+    write(ctx, fail_on="warning")
     path = tmp_path / "reports" / "junit.xml"
     xmlschema.XMLSchema(str(XSD)).validate(str(path))
     import xml.etree.ElementTree as ET
@@ -266,13 +287,13 @@ def test_junit_schema_rejects_what_ci_tools_would(tmp_path):
 
 def test_findings_csv_jsonl_and_summary(tmp_path):
     ctx = make_context(tmp_path / "reports")
-    gate = write_reports(ctx, fail_on="error")
+    gate = write(ctx, fail_on="error")
     out = tmp_path / "reports"
     recs = [json.loads(x) for x in (out / "findings.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [r["code"] for r in recs] == ["QA101", "QA105", "QA102"]  # language, then reading order
     assert recs[0]["evidence"][0]["text"] == "SFIA 9"
     csv = pd.read_csv(out / "findings.csv")
-    assert list(csv.columns) == schema.columns(schema.FINDING) and len(csv) == 3
+    assert list(csv.columns) == schema.columns(schema.FINDING, public=True) and len(csv) == 3
     assert list(gate["code"]) == ["QA101", "QA105", "QA102"]  # no REF: every finding may gate
     md = (out / "summary.md").read_text(encoding="utf-8")
     assert "**The gate fails**: 1 finding(s) at or above `error`" in md
@@ -287,7 +308,7 @@ def test_review_workbook_has_one_sheet_per_language(tmp_path):
 
     ctx = make_context(tmp_path / "reports")
     ctx.alignment.loc[ctx.alignment["lang"] == "pl", "tgt_9"] = "=HYPERLINK(\"http://x\")"
-    write_reports(ctx, fail_on="error")
+    write(ctx, fail_on="error")
     wb = load_workbook(tmp_path / "reports" / "review.xlsx")
     assert wb.sheetnames == ["ar", "pl"]
     ws = wb["ar"]
@@ -304,7 +325,7 @@ def test_review_workbook_has_one_sheet_per_language(tmp_path):
 def test_github_annotations_point_at_file_and_line(tmp_path, capsys):
     ctx = make_context(tmp_path / "reports")
     ctx.findings[0].loc[0, "message"] = "two\nlines, 100% sure"
-    write_reports(ctx, fail_on="warning", annotations="github")
+    write(ctx, fail_on="warning", annotations="github")
     lines = capsys.readouterr().out.splitlines()
     assert lines == [
         "::error file=translations/ar/sfia-9/CSMG.txt,line=9,title=QA101 marker-unchanged-but-modified"
@@ -315,8 +336,8 @@ def test_github_annotations_point_at_file_and_line(tmp_path, capsys):
 
 
 def test_no_findings_no_scores_still_reports(tmp_path):
-    ctx = Context(config=Config(None, tmp_path, {}), out=tmp_path / "r")
-    assert write_reports(ctx, fail_on="error").empty
+    ctx = Ctx(tmp_path / "r")
+    assert write(ctx, fail_on="error").empty
     assert "No translations were found" in (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
     assert "**The gate passes**" in (tmp_path / "r" / "summary.md").read_text(encoding="utf-8")
 

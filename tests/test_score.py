@@ -16,9 +16,10 @@ from sacrebleu.significance import PairedTest
 
 from pipeline.cli import main
 from pipeline.ingest import read_file
+from pipeline.ingest.candidates import read_candidate_records
 from pipeline.score import metrics as M
 from pipeline.score.consensus import consensus
-from pipeline.score.inputs import Corpus, corpus_from_records, read_candidate_records, read_wmt
+from pipeline.score.inputs import Corpus, corpus_from_records, read_wmt
 from pipeline.score.leaderboard import Settings, score
 
 ROOT = Path(__file__).resolve().parents[1]

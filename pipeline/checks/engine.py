@@ -47,22 +47,19 @@ class Unit:
     item: int | None
     source: str | None          # the English (for an English unit: its own text)
     target: str | None          # the translation (None for English units and missing ones)
-    origin: str | None          # where the checked text was read (path:line)
+    origin: str | None          # where the checked text was read ('path:line', for display)
     status: str | None = None   # ok / missing / extra (alignment), None when unknown
-    source_origin: str | None = None
+    path: str | None = None     # the file of the checked text, and its line
+    line: int | None = None
 
     @property
     def where(self) -> dict:
         return dict(lang=self.lang, framework=self.framework, skill=self.skill, element=self.element,
-                    level=self.level, item=self.item, origin=self.origin)
+                    level=self.level, item=self.item, origin=self.origin, path=self.path, line=self.line)
 
     @property
     def label(self) -> str:
-        if self.element == "level":
-            return f"level {self.level}"
-        if self.element in ("guidance", "activity"):
-            return f"{self.element} {self.item}"
-        return self.element
+        return schema.label(self.element, self.level, self.item)
 
 
 @dataclass
@@ -256,12 +253,7 @@ def settings_from(section: dict, where, resolve=Path, key_pattern: str = DEFAULT
 # --- units ------------------------------------------------------------------------------------
 
 
-def _int(v):
-    return None if v is None or pd.isna(v) else int(v)
-
-
-def _str(v):
-    return None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
+_int, _str = schema.opt_int, schema.opt_str
 
 
 def units_from_alignment(alignment: pd.DataFrame) -> list[Unit]:
@@ -278,7 +270,8 @@ def units_from_alignment(alignment: pd.DataFrame) -> list[Unit]:
                 item = _int(r.item)
             out.append(Unit(lang=r.lang, framework=fw, skill=r.skill, element=r.element, level=_int(r.level),
                             item=item, source=_str(getattr(r, f"en_{fw}")), target=_str(getattr(r, f"tgt_{fw}")),
-                            origin=_str(getattr(r, f"origin_tgt_{fw}")), status=status))
+                            origin=_str(getattr(r, f"origin_tgt_{fw}")), status=status,
+                            path=_str(getattr(r, f"path_tgt_{fw}")), line=_int(getattr(r, f"line_tgt_{fw}"))))
     return out
 
 
@@ -291,7 +284,7 @@ def units_from_segments(df: pd.DataFrame, english: bool) -> list[Unit]:
         out.append(Unit(lang="en" if english else r.lang, framework=_int(r.framework), skill=r.skill, element=r.element,
                         level=_int(r.level), item=_int(r.item), source=text if english else None,
                         target=None if english else text, origin=_str(r.origin),
-                        status=None))
+                        status=None, path=_str(r.path), line=_int(r.line)))
     return out
 
 
@@ -393,6 +386,7 @@ def _suppress(records: list[dict], settings: Settings, report_unused=True) -> li
         wanted = report_unused(s) if callable(report_unused) else report_unused
         if not s.used and wanted:
             kept.append(finding("QA001", lang=s.lang or "all", origin=f"{settings.suppressions_path}:{s.line}",
+                                path=settings.suppressions_path, line=s.line,
                                 severity=settings.severity.get("QA001"),
                                 message=f"The suppression of {s.check} for {s.key}"
                                         f"{' (' + s.lang + ')' if s.lang else ''} matches no finding; "

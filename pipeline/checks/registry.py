@@ -72,9 +72,10 @@ def get(code_or_name: str) -> Check:
 
 
 def finding(check: Check | str, *, lang: str, message: str, framework=None, skill=None, element=None,
-            level=None, item=None, evidence=None, origin=None, severity: str | None = None) -> dict:
+            level=None, item=None, evidence=None, origin=None, path=None, line=None,
+            severity: str | None = None) -> dict:
     """A finding record (schema.FINDING) for a registered check."""
     c = check if isinstance(check, Check) else get(check)
     return {"code": c.code, "check": c.name, "severity": severity or c.severity, "lang": lang,
             "framework": framework, "skill": skill, "element": element, "level": level, "item": item,
-            "message": message, "evidence": evidence or [], "origin": origin}
+            "message": message, "evidence": evidence or [], "origin": origin, "path": path, "line": line}

@@ -7,11 +7,16 @@ Formats, chosen by extension and checked by content:
 * ``.jsonl``: segment tables written by ``sfia-qa segments --format jsonl`` and Phrase pulls
   (``translations/<lang>/phrase/sfia-9.jsonl``: one object with ``key`` and ``text``)
 * ``.xlf`` / ``.xliff`` / ``.tmx``: translation units keyed by segment key (:mod:`.xmlfiles`)
+* ``candidates/*.csv|*.tsv|*.jsonl``: MT candidates (:mod:`.candidates`), into their own table
 
 The language and SFIA version of a file come from its path — ``translations/<lang>/sfia-<N>/``,
 ``sources/sfia-<N>/<lang>/``, or tokens of the file name (``sfia-9_..._en_US_...``) — unless
 given explicitly. Folders are read recursively; ``README*`` files, hidden files and
-``candidates/`` folders (MT candidates, read by the score stage) are skipped.
+``candidates/`` folders (MT candidates) are read into the candidates table instead.
+
+Every segment carries its provenance as columns (``path``, ``line`` or ``cell``, ``format``,
+``keyed``) so later stages never parse ``origin``, which is for display. :func:`ingest` is the
+pipeline's ingest stage: the only place that reads the corpus.
 """
 
 from __future__ import annotations
@@ -26,11 +31,13 @@ import pandas as pd
 from pipeline import langdata, schema
 from pipeline.encoding import decode
 from pipeline.errors import InputError
+from pipeline.ingest import candidates as candidates_reader
 from pipeline.ingest import page as page_reader
 from pipeline.ingest import sheet as sheet_reader
 from pipeline.ingest import xmlfiles
 from pipeline.ioutil import iter_jsonl
 from pipeline.keys import DEFAULT_PATTERN, parse_key
+from pipeline.results import Ingested
 
 SUPPORTED = {".xlsx", ".csv", ".tsv", ".txt", ".jsonl", ".xlf", ".xliff", ".tmx"}
 SKIP_DIRS = {"candidates", "__pycache__"}
@@ -100,15 +107,16 @@ def _read_jsonl(data: bytes, where: str, lang: str | None, framework: int | None
             segs.append({"framework": k["framework"] or framework, "lang": langdata.normalize_tag(seg_lang),
                          "skill": k["skill"], "element": k["element"], "level": k["level"], "item": k["item"],
                          "text": " ".join(str(text_).split()), "marker": obj.get("marker"),
-                         "origin": f"{where}:{n}"})
+                         "origin": f"{where}:{n}", "line": n, "format": "phrase"})
             continue
         missing = [c for c in ("skill", "element", "text") if c not in obj]
         if missing:
             raise InputError(f"{where}:{n}", f"segment object lacks {', '.join(missing)}")
-        seg = {c: obj.get(c) for c in schema.columns(schema.SEGMENT)}
+        seg = {c: obj.get(c) for c in schema.columns(schema.SEGMENT, public=True)}
         seg["framework"] = seg["framework"] or framework
         seg["lang"] = seg["lang"] or lang
         seg["origin"] = seg["origin"] or f"{where}:{n}"
+        seg["line"] = n
         if seg["framework"] is None or seg["lang"] is None:
             raise InputError(f"{where}:{n}", "segment has no framework/lang and the path does not tell")
         segs.append(seg)
@@ -134,30 +142,35 @@ def read_file(path: str | os.PathLike, lang: str | None = None, framework: int |
     if not data.strip():
         raise InputError(where, "file is empty")
 
+    keyed = True
     if ext in (".xlsx",):
         rows, fw_sheet = sheet_reader.read_xlsx_rows(path, where)
         records = sheet_reader.rows_to_segments(rows, _need_fw(framework or fw_sheet, where), lang or "en")
-    elif ext in (".csv", ".tsv"):
+        fmt, keyed = "sheet", False
+    elif ext in (".csv", ".tsv") or (ext == ".txt" and _looks_like_sheet(data, where)):
+        # (a .txt sheet: Excel's "Unicode Text" export, a UTF-16, tab-separated skills sheet)
         rows, fw_sheet = sheet_reader.read_csv_rows(data, where)
         records = sheet_reader.rows_to_segments(rows, _need_fw(framework or fw_sheet, where), lang or "en")
-    elif ext == ".txt" and _looks_like_sheet(data, where):
-        # Excel's "Unicode Text" export: a UTF-16, tab-separated skills sheet named .txt
-        rows, fw_sheet = sheet_reader.read_csv_rows(data, where)
-        records = sheet_reader.rows_to_segments(rows, _need_fw(framework or fw_sheet, where), lang or "en")
+        fmt, keyed = "sheet", False
     elif ext == ".txt":
         text, _ = decode(data, where)
         if not lang:
             raise InputError(where, "cannot tell the page's language: put it under translations/<lang>/ "
                                     "or pass --lang")
         records = page_reader.parse_page(text, where, langdata.load(lang), _need_fw(framework, where), lang)
+        fmt, keyed = "page", False
     elif ext == ".jsonl":
-        records = _read_jsonl(data, where, lang, framework, key_pattern)
+        records, fmt = _read_jsonl(data, where, lang, framework, key_pattern), "jsonl"
     elif ext in (".xlf", ".xliff"):
-        records = xmlfiles.read_xliff(data, where, key_pattern, framework)
+        records, fmt = xmlfiles.read_xliff(data, where, key_pattern, framework), "xliff"
     else:
-        records = xmlfiles.read_tmx(data, where, key_pattern, framework)
+        records, fmt = xmlfiles.read_tmx(data, where, key_pattern, framework), "tmx"
     if not records:
         raise InputError(where, "no SFIA segments found in the file")
+    for r in records:
+        r["path"] = where
+        r.setdefault("format", fmt)
+        r["keyed"] = keyed
     df = schema.make(schema.SEGMENT, records)
     _check_duplicates(df)
     return schema.validate(df, schema.SEGMENT, where)
@@ -202,3 +215,37 @@ def read_paths(paths: Iterable[str | os.PathLike], lang: str | None = None, fram
     df = pd.concat(frames, ignore_index=True)
     _check_duplicates(df)
     return schema.sort_key_frame(schema.validate(df, schema.SEGMENT, "segments"))
+
+
+def is_english(tag: str) -> bool:
+    return langdata.base_tag(tag) == "en"
+
+
+def read_candidates(paths: Iterable[str | os.PathLike], key_pattern: str = DEFAULT_PATTERN) -> pd.DataFrame:
+    """Every MT candidates file under ``paths`` (``<lang>/sfia-<N>/candidates/``) -> one table."""
+    records: list[dict] = []
+    for f in candidates_reader.find_candidate_files(paths):
+        lang, _ = infer_context(f.resolve())
+        if lang is None:
+            raise InputError(f, "cannot tell the candidates' language: put them under translations/<lang>/")
+        records += candidates_reader.read_candidate_records(f, lang=lang, framework=9, key_pattern=key_pattern)
+    return candidates_reader.candidates_table(records, key_pattern)
+
+
+def ingest(sources8: list, sources9: list, translation_paths: list, languages=None,
+           key_pattern: str = DEFAULT_PATTERN) -> Ingested:
+    """The ingest stage: English SFIA 8 and 9, the translations (of ``languages`` when given,
+    else all), and every MT candidate under the translation folders."""
+    english = {}
+    for fw, paths in ((8, sources8), (9, sources9)):
+        df = read_paths(paths, framework=fw, key_pattern=key_pattern) if paths else schema.empty(schema.SEGMENT)
+        english[fw] = df[df["lang"].map(is_english)].reset_index(drop=True)
+    tr = read_paths(translation_paths, key_pattern=key_pattern) if translation_paths else schema.empty(schema.SEGMENT)
+    tr = tr[~tr["lang"].map(is_english)]
+    cands = read_candidates(translation_paths, key_pattern)
+    if languages:
+        wanted = {langdata.base_tag(x) for x in languages}
+        tr = tr[tr["lang"].map(langdata.base_tag).isin(wanted)]
+        cands = cands[cands["lang"].map(langdata.base_tag).isin(wanted)]
+    return Ingested(english=english, translations=tr.reset_index(drop=True),
+                    candidates=cands.reset_index(drop=True))

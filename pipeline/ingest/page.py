@@ -90,7 +90,7 @@ def parse_page(text: str, where: str, lang: Language, framework: int, lang_tag: 
     name, code = _title(head, lang)
     base = {"framework": framework, "lang": lang_tag, "skill": code}
     segs: list[dict] = [{**base, "element": "name", "level": None, "item": None, "text": name,
-                         "marker": title_marker, "origin": f"{where}:{kept[title_at][1]}"}]
+                         "marker": title_marker, "origin": f"{where}:{kept[title_at][1]}", "line": kept[title_at][1]}]
 
     section = "header"
     marker: str | None = title_marker
@@ -114,14 +114,15 @@ def parse_page(text: str, where: str, lang: Language, framework: int, lang_tag: 
         text = " ".join(t for t, _ in level_lines).strip()
         if text and not rules.is_not_defined(text):
             segs.append({**base, "element": "level", "level": current_level, "item": None, "text": text,
-                         "marker": level_marker, "origin": f"{where}:{level_lines[0][1]}"})
+                         "marker": level_marker, "origin": f"{where}:{level_lines[0][1]}",
+                         "line": level_lines[0][1]})
 
     def flush_header():
         if not header_paras:
             return
         first, n = header_paras[0]
         seg = {**base, "element": "description", "level": None, "item": None, "text": first,
-               "marker": marker, "origin": f"{where}:{n}"}
+               "marker": marker, "origin": f"{where}:{n}", "line": n}
         segs.append(seg)
         section_segs.append(seg)
         # Paragraphs after the description with no guidance heading: guidance notes.
@@ -136,7 +137,7 @@ def parse_page(text: str, where: str, lang: Language, framework: int, lang_tag: 
         counters[kind] += 1
         seg = {**base, "element": kind, "level": None, "item": counters[kind],
                "text": bullet if bullet is not None else line, "marker": marker if section == "guidance" else None,
-               "origin": f"{where}:{n}"}
+               "origin": f"{where}:{n}", "line": n}
         segs.append(seg)
         if section == "guidance":
             section_segs.append(seg)

@@ -72,10 +72,22 @@ class NoHeaderError(InputError):
     """The sheet has no SFIA header row (another sheet of the workbook may have one)."""
 
 
+@dataclass(frozen=True)
+class Loc:
+    """Where a cell was read: ``origin`` for display, and a line (CSV) or a cell (xlsx)."""
+
+    origin: str
+    line: int | None = None
+    cell: str | None = None
+
+    def __str__(self) -> str:
+        return self.origin
+
+
 @dataclass
 class SkillRow:
     code: str
-    cells: dict[str, tuple[str, str]] = field(default_factory=dict)  # column -> (text, origin)
+    cells: dict[str, tuple[str, Loc]] = field(default_factory=dict)  # column -> (text, where)
     url: str = ""
 
 
@@ -102,7 +114,7 @@ def _col_letter(j: int) -> str:
 
 
 def _rows_from_table(rows: list[tuple[list, str]], where: str, origin_of) -> tuple[list[SkillRow], int | None]:
-    """rows: (cells, row-id) pairs; origin_of(row_id, col_index) -> origin string."""
+    """rows: (cells, row-id) pairs; origin_of(row_id, col_index) -> :class:`Loc`."""
     header_at = None
     for i, (cells, _) in enumerate(rows[:10]):
         cols = _find_columns([str(c or "") for c in cells])
@@ -122,13 +134,13 @@ def _rows_from_table(rows: list[tuple[list, str]], where: str, origin_of) -> tup
         code = cell("code").strip()
         if not code:
             if any(str(c or "").strip() for c in cells):
-                raise InputError(origin_of(rid, cols["code"]), "row has text but no skill code")
+                raise InputError(str(origin_of(rid, cols["code"])), "row has text but no skill code")
             continue
         if not CODE_RE.match(code):
-            raise InputError(origin_of(rid, cols["code"]), f"not a SFIA skill code: {code[:40]!r}")
+            raise InputError(str(origin_of(rid, cols["code"])), f"not a SFIA skill code: {code[:40]!r}")
         if code in seen:
-            raise InputError(origin_of(rid, cols["code"]), f"skill {code} appears twice (first at {seen[code]})")
-        seen[code] = origin_of(rid, cols["code"])
+            raise InputError(str(origin_of(rid, cols["code"])), f"skill {code} appears twice (first at {seen[code]})")
+        seen[code] = str(origin_of(rid, cols["code"]))
         row = SkillRow(code=code, url=cell("url").strip())
         m = URL_VERSION.search(row.url)
         if m:
@@ -155,7 +167,7 @@ def read_csv_rows(data: bytes, where: str) -> tuple[list[SkillRow], int | None]:
             start = reader.line_num + 1
     except csv.Error as e:
         raise InputError(f"{where}:{start}", f"malformed CSV: {e}") from None
-    return _rows_from_table(rows, where, lambda rid, j: f"{where}:{rid}")
+    return _rows_from_table(rows, where, lambda rid, j: Loc(f"{where}:{rid}", line=rid))
 
 
 def read_xlsx_rows(path, where: str) -> tuple[list[SkillRow], int | None]:
@@ -176,7 +188,8 @@ def read_xlsx_rows(path, where: str) -> tuple[list[SkillRow], int | None]:
                 raise InputError(where, f"xlsx sheet {ws.title!r} cannot be read (truncated or corrupt: "
                                         f"{type(e).__name__}: {e})") from None
             try:
-                return _rows_from_table(rows, where, lambda rid, j, t=ws.title: f"{where}:{t}!{_col_letter(j)}{rid}")
+                return _rows_from_table(rows, where, lambda rid, j, t=ws.title: Loc(
+                    f"{where}:{t}!{_col_letter(j)}{rid}", cell=f"{t}!{_col_letter(j)}{rid}"))
             except NoHeaderError as e:
                 last_error = e
                 continue
@@ -190,24 +203,28 @@ def rows_to_segments(rows: list[SkillRow], framework: int, lang: str, bullets=("
     segs: list[dict] = []
     for row in rows:
         base = {"framework": framework, "lang": lang, "skill": row.code, "marker": None}
-        name, origin = row.cells.get("skill", ("", ""))
+        name, loc = row.cells.get("skill", ("", None))
         if join_lines(name):
             segs.append({**base, "element": "name", "level": None, "item": None,
-                         "text": join_lines(name), "origin": origin})
-        desc, origin = row.cells.get("overall description", ("", ""))
+                         "text": join_lines(name), **_where(loc)})
+        desc, loc = row.cells.get("overall description", ("", None))
         if join_lines(desc):
             segs.append({**base, "element": "description", "level": None, "item": None,
-                         "text": join_lines(desc), "origin": origin})
-        guid, origin = row.cells.get("guidance notes", ("", ""))
+                         "text": join_lines(desc), **_where(loc)})
+        guid, loc = row.cells.get("guidance notes", ("", None))
         counters = {"guidance": 0, "activity": 0}
         for kind, text, _i in split_guidance(guid, bullets):
             counters[kind] += 1
             segs.append({**base, "element": kind, "level": None, "item": counters[kind],
-                         "text": text, "origin": origin})
+                         "text": text, **_where(loc)})
         for n in range(1, 8):
-            text, origin = row.cells.get(f"level{n}", ("", ""))
+            text, loc = row.cells.get(f"level{n}", ("", None))
             text = join_lines(text)
             if text:
                 segs.append({**base, "element": "level", "level": n, "item": None, "text": text,
-                             "origin": origin})
+                             **_where(loc)})
     return segs
+
+
+def _where(loc: Loc | None) -> dict:
+    return {"origin": loc.origin, "line": loc.line, "cell": loc.cell} if loc is not None else {}

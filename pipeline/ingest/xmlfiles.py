@@ -58,7 +58,7 @@ def _segment(key: str, text: str, lang: str, where: str, line: int | None, patte
     if fw is None:
         raise InputError(where, "cannot tell the SFIA version of the units; use keys like sfia9.CSMG.name")
     return {"framework": fw, "lang": lang, "skill": k["skill"], "element": k["element"], "level": k["level"],
-            "item": k["item"], "text": text, "marker": None, "origin": f"{where}:{line or 0}"}
+            "item": k["item"], "text": text, "marker": None, "origin": f"{where}:{line or 0}", "line": line}
 
 
 def _line_index(data: bytes, needles: list[str]) -> dict[str, int]:

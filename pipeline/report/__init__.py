@@ -7,7 +7,8 @@
 * ``findings.jsonl``, ``findings.csv``, ``review.xlsx`` (one sheet per language),
   ``junit.xml`` (a test case per check and language), ``summary.md`` (a pull-request
   comment), and the tables ``segments.csv``, ``alignment.csv``, ``drift.csv`` and
-  ``drift-skills.csv`` (each skill: kept, added or removed between SFIA 8 and 9).
+  ``drift-skills.csv`` (each skill: kept, added or removed between SFIA 8 and 9);
+* the score stage's ``scores.json``, ``candidates.csv`` and ``drafts/<lang>/sfia-9/<SKILL>.txt|.csv``.
 
 Every file is written atomically and is the same byte for byte for the same inputs.
 With ``--changed-since REF`` the files still report every finding, but only findings on
@@ -16,37 +17,47 @@ lines changed since ``REF`` gate (fail junit test cases, get annotations, set th
 
 from __future__ import annotations
 
+import json
 import sys
+from pathlib import Path
 
 import pandas as pd
 
 from pipeline import output, schema
+from pipeline.drift import skill_changes
 from pipeline.ioutil import write_bytes, write_text
 from pipeline.report import ci, html, model
 from pipeline.report.changed import gating
 from pipeline.report.chart import leaderboard_svg
 from pipeline.report.progress import progress
 from pipeline.report.xlsx import review_workbook
+from pipeline.results import RunResult, Scored
+from pipeline.score import draft as draft_mod
 
-OUTPUTS = ("index.html", "findings.jsonl", "findings.csv", "review.xlsx", "junit.xml", "summary.md",
-           "segments.csv", "alignment.csv", "drift.csv", "drift-skills.csv")
 
-
-def write_tables(ctx, findings: pd.DataFrame) -> None:
-    out = ctx.out
+def write_tables(result: RunResult, out: Path, findings: pd.DataFrame) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    write_text(out / "segments.csv", output.to_csv(ctx.segments, schema.columns(schema.SEGMENT)))
-    if ctx.alignment is not None:
-        write_text(out / "alignment.csv", output.to_csv(ctx.alignment, schema.columns(schema.ALIGNMENT)))
-    if ctx.drift is not None:
-        from pipeline.drift import skill_changes
-
-        write_text(out / "drift.csv", output.to_csv(ctx.drift, schema.columns(schema.DRIFT)))
-        # skills added or removed between SFIA 8 and SFIA 9, and per-skill status counts
-        write_text(out / "drift-skills.csv", output.to_csv(skill_changes(ctx.drift)))
-    cols = schema.columns(schema.FINDING)
+    aligned = result.aligned
+    write_text(out / "segments.csv", output.to_csv(result.ingested.segments, schema.columns(schema.SEGMENT, True)))
+    write_text(out / "alignment.csv", output.to_csv(aligned.alignment, schema.columns(schema.ALIGNMENT, True)))
+    write_text(out / "drift.csv", output.to_csv(aligned.drift, schema.columns(schema.DRIFT, True)))
+    # skills added or removed between SFIA 8 and SFIA 9, and per-skill status counts
+    write_text(out / "drift-skills.csv", output.to_csv(skill_changes(aligned.drift)))
+    cols = schema.columns(schema.FINDING, True)
     write_text(out / "findings.jsonl", output.to_jsonl(findings, cols))
     write_text(out / "findings.csv", output.to_csv(findings, cols))
+
+
+def write_scores(scored: Scored, out: Path) -> None:
+    """``scores.json``, ``candidates.csv`` and the SFIA 9 drafts of the score stage."""
+    if scored.boards or len(scored.candidates):
+        write_text(out / "scores.json", json.dumps(dict(scored.boards), ensure_ascii=False, indent=1,
+                                                   sort_keys=True) + "\n")
+        write_text(out / "candidates.csv", output.to_csv(scored.candidates, schema.columns(schema.CANDIDATE, True)))
+    for (lang, skill), d in scored.drafts.groupby(["lang", "skill"], sort=True):
+        base = out / "drafts" / str(lang) / "sfia-9" / str(skill)
+        write_text(base.with_suffix(".csv"), draft_mod.to_csv(d))
+        write_text(base.with_suffix(".txt"), draft_mod.to_page(d, str(lang)))
 
 
 def _gate_key(f: dict) -> tuple:
@@ -54,22 +65,23 @@ def _gate_key(f: dict) -> tuple:
             f["message"], f["origin"])
 
 
-def write_reports(ctx, fail_on: str = "error", changed_since=None, annotations=None) -> pd.DataFrame:
-    """Write every report file into ``ctx.out``; return the findings that gate the run."""
-    verbose = bool(getattr(ctx, "verbose", False))
-    findings = model.sort_findings(ctx.all_findings())
+def write_reports(result: RunResult, out: Path, fail_on: str = "error", changed_since=None, annotations=None,
+                  verbose: bool = False) -> pd.DataFrame:
+    """Write every report file into ``out``; return the findings that gate the run."""
+    out = Path(out)
+    findings = model.sort_findings(result.findings)
     mask = gating(findings, changed_since)
     gate_keys = {_gate_key(f) for f in model.finding_records(findings[mask])}
 
     def gates(f: dict) -> bool:
         return _gate_key(f) in gate_keys
 
-    write_tables(ctx, findings)
-    views = model.build(ctx, findings)
+    write_tables(result, out, findings)
+    write_scores(result.scored, out)
+    views = model.build(result, findings)
     for v in views:
         systems = (v.scores or {}).get("systems") or []
         v.chart = leaderboard_svg(ci.leaderboard(systems)) if systems else ""
-    out = ctx.out
     info = {"fail_on": fail_on, "changed_since": changed_since, "gates": gates,
             "leaderboard": ci.leaderboard}
     env = html.environment()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import xml.etree.ElementTree as ET
-from collections import Counter
 from pathlib import Path
 
 from pipeline import schema
@@ -14,6 +13,13 @@ from pipeline.report.model import SEVERITY_ORDER, LangView, key_label
 
 def at_or_above(severity: str, fail_on: str) -> bool:
     return fail_on != "never" and schema.SEVERITY_RANK[severity] >= schema.SEVERITY_RANK[fail_on]
+
+
+def gate(findings, fail_on: str) -> int:
+    """The exit code a set of findings (schema.FINDING) gives: 1 when one is at or above ``fail_on``."""
+    if fail_on == "never" or findings.empty:
+        return 0
+    return 1 if any(at_or_above(s, fail_on) for s in findings["severity"]) else 0
 
 
 def where(f: dict) -> str:
@@ -166,6 +172,3 @@ def github_annotations(findings: list[dict], fail_on: str, gates, cwd: Path | No
         out.append(f"::{level[f['severity']]} {','.join(props)}::{_data(where(f) + ': ' + f['message'])}")
     return out
 
-
-def counts_by(findings: list[dict], key: str) -> dict:
-    return dict(sorted(Counter(f[key] for f in findings).items()))

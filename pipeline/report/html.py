@@ -17,8 +17,8 @@ from importlib import resources
 import jinja2
 from markupsafe import Markup, escape
 
-from pipeline.drift import word_diff_ops
 from pipeline.report.model import LangView, check_meta, key_label
+from pipeline.text.normalize import word_diff_ops
 
 TEMPLATES = "templates"
 # Runs of Latin letters/digits (codes like CSMG, "SFIA 9", numbers) inside right-to-left

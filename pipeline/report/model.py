@@ -13,6 +13,9 @@ import pandas as pd
 
 from pipeline import output, schema
 from pipeline.checks.registry import REGISTRY
+from pipeline.ingest import is_english
+from pipeline.langdata import load
+from pipeline.results import Aligned, RunResult
 
 SEVERITY_ORDER = {s: i for i, s in enumerate(schema.SEVERITIES)}  # error first
 
@@ -139,27 +142,25 @@ def _candidates_by_key(candidates: pd.DataFrame | None) -> dict[tuple, list[dict
     return out
 
 
-def _english_rows(ctx) -> pd.DataFrame:
+def _english_rows(aligned: Aligned) -> pd.DataFrame:
     """English SFIA 8 -> 9 rows in the ALIGNMENT layout (no target text), with their drift."""
-    ea = ctx.english_alignment
+    ea = aligned.english_alignment
     if ea is None or ea.empty:
         return schema.empty(schema.ALIGNMENT)
     df = ea.copy()
     df["lang"] = "en"
-    if ctx.drift is not None and len(ctx.drift) == len(ea):
-        df["drift"] = ctx.drift["status"].to_numpy()  # classify() keeps the alignment's row order
+    if len(aligned.drift) == len(ea):
+        df["drift"] = aligned.drift["status"].to_numpy()  # classify() keeps the alignment's row order
     return schema.sort_key_frame(schema.make(schema.ALIGNMENT, df))
 
 
-def build(ctx, findings: pd.DataFrame) -> list[LangView]:
+def build(result: RunResult, findings: pd.DataFrame) -> list[LangView]:
     """One LangView per target language, rows in reading order, findings attached to rows."""
-    from pipeline.align import is_english
-    from pipeline.langdata import load
-
-    alignment = ctx.alignment if ctx.alignment is not None else schema.empty(schema.ALIGNMENT)
+    alignment = result.aligned.alignment
+    boards = dict(result.scored.boards)
     recs = finding_records(findings)
-    langs = sorted(set(alignment["lang"].dropna()) | {f["lang"] for f in recs} | set(ctx.scores or {}))
-    cands = _candidates_by_key(ctx.candidates)
+    langs = sorted(set(alignment["lang"].dropna()) | {f["lang"] for f in recs} | set(boards))
+    cands = _candidates_by_key(result.scored.candidates)
     views: list[LangView] = []
     for lang in langs:
         try:
@@ -167,9 +168,9 @@ def build(ctx, findings: pd.DataFrame) -> list[LangView]:
             name, en_name, direction = ld.name, ld.english_name, ld.direction
         except Exception:  # a language without data file still gets a (left-to-right) page
             name, en_name, direction = lang, lang, "ltr"
-        v = LangView(lang, name, en_name, direction, scores=(ctx.scores or {}).get(lang) or {})
+        v = LangView(lang, name, en_name, direction, scores=boards.get(lang) or {})
         v.source = is_english(lang)
-        sub = _english_rows(ctx) if v.source else schema.sort_key_frame(alignment[alignment["lang"] == lang])
+        sub = _english_rows(result.aligned) if v.source else schema.sort_key_frame(alignment[alignment["lang"] == lang])
         by_key: dict[tuple, dict] = {}
         by_key8: dict[tuple, dict] = {}
         for r in output.records(sub, schema.columns(schema.ALIGNMENT)):

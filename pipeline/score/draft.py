@@ -12,16 +12,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline import output
+from pipeline import output, schema
 from pipeline.keys import format_key
 from pipeline.langdata import load
 
 REUSE = ("unchanged", "cosmetic")
 DRAFT_COLUMNS = ["skill", "element", "level", "item", "key", "drift", "marker", "text", "taken_from"]
-
-
-def _v(x):
-    return None if x is None or pd.isna(x) else x
 
 
 def assemble(alignment: pd.DataFrame, best: dict[str, tuple[str, str]], lang: str,
@@ -32,8 +28,8 @@ def assemble(alignment: pd.DataFrame, best: dict[str, tuple[str, str]], lang: st
         if r["drift"] == "removed":
             continue
         kw = {"pattern": key_pattern} if key_pattern else {}
-        key = format_key(r["skill"], r["element"], _v(r["level"]), _v(r["item"]), 9, **kw)
-        tgt8 = _v(r["tgt_8"])
+        key = format_key(r["skill"], r["element"], schema.opt(r["level"]), schema.opt(r["item"]), 9, **kw)
+        tgt8 = schema.opt(r["tgt_8"])
         if r["drift"] in REUSE and tgt8:
             text, src, marker = tgt8, "sfia-8", "unchanged"
         elif key in best:
@@ -41,11 +37,10 @@ def assemble(alignment: pd.DataFrame, best: dict[str, tuple[str, str]], lang: st
             src = f"mt:{provider}"
         else:
             text, src, marker = None, None, "modified"
-        rows.append({"skill": r["skill"], "element": r["element"], "level": _v(r["level"]),
-                     "item": _v(r["item"]), "key": key, "drift": r["drift"], "marker": marker,
+        rows.append({"lang": lang, "skill": r["skill"], "element": r["element"], "level": schema.opt(r["level"]),
+                     "item": schema.opt(r["item"]), "key": key, "drift": r["drift"], "marker": marker,
                      "text": text, "taken_from": src})
-    df = pd.DataFrame(rows, columns=DRAFT_COLUMNS)
-    return df.astype({"level": "Int64", "item": "Int64"})
+    return schema.validate(schema.make(schema.DRAFT, rows), schema.DRAFT, "draft")
 
 
 def to_csv(draft: pd.DataFrame) -> str:

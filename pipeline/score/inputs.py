@@ -1,29 +1,22 @@
-"""Candidate inputs: the candidates file (CSV/JSONL keyed by segment) and the WMT layout.
+"""What the scorer scores: a :class:`Corpus` of segments and each system's text per segment.
 
-Both become a :class:`Corpus`: segment ids, optional sources and reference streams, and per
-system one text per segment (None where the system gave no line). Lines a system lacks or
-has in excess are reported in :attr:`Corpus.problems`, never fatal.
-
-Candidates file columns (CSV header or JSONL keys)::
-
-    provider, text                        required
-    id | key | skill,element,level,item   the segment (a free id, a key like
-                                          sfia9.CSMG.level.3, or the four key columns)
-    framework, lang, source, reference    optional
+It is built from ingest's candidates table (:func:`corpus_from_table`; the files are read by
+:mod:`pipeline.ingest.candidates`) or from the WMT layout's lines (:func:`read_wmt`). Segment
+ids, optional sources and reference streams, and per system one text per segment (None where
+the system gave no line). Lines a system lacks or has in excess are reported in
+:attr:`Corpus.problems`, never fatal.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.encoding import decode
+import pandas as pd
+
+from pipeline import schema
 from pipeline.errors import InputError
-from pipeline.ioutil import iter_jsonl
-from pipeline.keys import DEFAULT_PATTERN, format_key, parse_key
-from pipeline.schema import ELEMENTS
+from pipeline.ingest.candidates import read_lines as _read_lines
 
 
 @dataclass
@@ -43,25 +36,14 @@ class Corpus:
         return len(self.ids)
 
 
-def _lines(path: Path) -> list[str]:
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise InputError(path, f"cannot read file: {e.strerror or e}") from None
-    text, _ = decode(data, str(path))
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return [ln.rstrip("\r") for ln in lines]
-
-
 def read_wmt(refs: list[str | Path], hyps: list[tuple[str, str | Path]], src: str | Path | None = None,
-             lang: str | None = None) -> Corpus:
+             lang: str | None = None, read_lines=None) -> Corpus:
     """Plain-text files, one segment a line, aligned with the (first) reference or the source."""
+    read_lines = read_lines or _read_lines
     if not refs and src is None:
         raise InputError("--ref", "give at least one --ref file (or --src for consensus only)")
-    ref_lines = [_lines(Path(r)) for r in refs]
-    src_lines = _lines(Path(src)) if src is not None else None
+    ref_lines = [read_lines(Path(r)) for r in refs]
+    src_lines = read_lines(Path(src)) if src is not None else None
     n = len(ref_lines[0]) if ref_lines else len(src_lines)
     problems = []
     base = str(refs[0]) if refs else str(src)
@@ -75,7 +57,7 @@ def read_wmt(refs: list[str | Path], hyps: list[tuple[str, str | Path]], src: st
         if name in seen:
             raise InputError("--hyp", f"system name {name!r} given twice")
         seen.add(name)
-        lines = _lines(Path(path))
+        lines = read_lines(Path(path))
         if len(lines) < n:
             problems.append(f"{path}: {n - len(lines)} line(s) missing ({len(lines)} of {n}); "
                             "scored as empty")
@@ -87,78 +69,6 @@ def read_wmt(refs: list[str | Path], hyps: list[tuple[str, str | Path]], src: st
     return Corpus(ids=[str(i + 1) for i in range(n)], systems=systems, sources=src_lines,
                   refs=ref_lines, origins=origins, meta=[{} for _ in range(n)], problems=problems,
                   lang=lang, reference_name=", ".join(str(r) for r in refs) or None)
-
-
-def _int(v, where: str, col: str):
-    if v is None or (isinstance(v, str) and not v.strip()):
-        return None
-    try:
-        return int(v)
-    except (TypeError, ValueError):
-        raise InputError(where, f"{col} must be a whole number, not {v!r}") from None
-
-
-def _records(path: Path) -> list[tuple[str, dict]]:
-    data = path.read_bytes() if path.exists() else None
-    if data is None:
-        raise InputError(path, "no such file")
-    text, _ = decode(data, str(path))
-    out = []
-    if path.suffix.lower() == ".jsonl":
-        out.extend((f"{path}:{n}", obj) for n, obj in iter_jsonl(text, str(path)))
-    elif path.suffix.lower() in (".csv", ".tsv"):
-        reader = csv.DictReader(io.StringIO(text), delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
-        for row in reader:
-            if None in row:
-                raise InputError(f"{path}:{reader.line_num}", "more cells than header columns")
-            out.append((f"{path}:{reader.line_num}", row))
-    else:
-        raise InputError(path, "candidates must be .csv, .tsv or .jsonl")
-    return out
-
-
-def read_candidate_records(path: str | Path, lang: str | None = None, framework: int | None = None,
-                           key_pattern: str = DEFAULT_PATTERN) -> list[dict]:
-    """One dict per candidate: key, provider, text, meta, source, reference, origin."""
-    path = Path(path)
-    rows = []
-    for where, obj in _records(path):
-        if "provider" not in obj or "text" not in obj:
-            raise InputError(where, "a candidate needs 'provider' and 'text' (and 'id', 'key' or "
-                                    "'skill'+'element')")
-        provider = str(obj.get("provider") or "").strip()
-        if not provider:
-            raise InputError(where, "empty provider")
-        fw = _int(obj.get("framework"), where, "framework") or framework
-        meta: dict = {}
-        if obj.get("skill") not in (None, ""):
-            el = str(obj.get("element") or "").strip()
-            if el not in ELEMENTS:
-                raise InputError(where, f"element must be one of {', '.join(ELEMENTS)}, not {el!r}")
-            meta = {"framework": fw, "skill": str(obj["skill"]).strip(), "element": el,
-                    "level": _int(obj.get("level"), where, "level"), "item": _int(obj.get("item"), where, "item")}
-            if el == "level" and meta["level"] is None:
-                raise InputError(where, "a 'level' segment needs its level")
-            if el in ("guidance", "activity") and meta["item"] is None:
-                raise InputError(where, f"a '{el}' segment needs its item")
-            key = format_key(meta["skill"], el, meta["level"], meta["item"], fw or 9, key_pattern)
-        elif obj.get("key") not in (None, ""):
-            key = str(obj["key"]).strip()
-            k = parse_key(key, key_pattern)
-            if k:
-                meta = {**k, "framework": k["framework"] or fw}
-        elif obj.get("id") not in (None, ""):
-            key = str(obj["id"]).strip()
-        else:
-            raise InputError(where, "no segment: give 'id', 'key' or 'skill'+'element'")
-        text = obj.get("text")
-        rows.append({"key": key, "provider": provider, "text": None if text is None else str(text),
-                     "meta": meta, "source": obj.get("source") or None,
-                     "reference": obj.get("reference") or None, "origin": where,
-                     "lang": obj.get("lang") or lang})
-    if not rows:
-        raise InputError(path, "no candidates in the file")
-    return rows
 
 
 def corpus_from_records(rows: list[dict], lang: str | None = None) -> Corpus:
@@ -198,3 +108,18 @@ def corpus_from_records(rows: list[dict], lang: str | None = None) -> Corpus:
                   refs=[references] if has_ref else [], origins=origins, meta=meta, problems=problems,
                   lang=lang or next((r["lang"] for r in rows if r.get("lang")), None),
                   reference_name="reference column" if has_ref else None)
+
+
+def corpus_from_table(candidates: pd.DataFrame, lang: str | None = None) -> Corpus:
+    """Ingest's candidates table (schema.CANDIDATE_INPUT) of one language -> a :class:`Corpus`."""
+    rows = []
+    for r in candidates.to_dict("records"):
+        meta = ({c: schema.opt(r[c]) for c in ("framework", "skill", "element", "level", "item")}
+                if schema.opt(r["skill"]) is not None else {})
+        for c in ("framework", "level", "item"):
+            if c in meta:
+                meta[c] = schema.opt_int(meta[c])
+        rows.append({"key": r["key"], "provider": r["provider"], "text": schema.opt_str(r["text"]), "meta": meta,
+                     "source": schema.opt_str(r["source"]), "reference": schema.opt_str(r["reference"]),
+                     "origin": r["origin"], "lang": r["lang"]})
+    return corpus_from_records(rows, lang=lang)

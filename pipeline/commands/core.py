@@ -37,7 +37,7 @@ def cmd_segments(args) -> int:
     from pipeline.ingest import read_paths
 
     df = read_paths(args.paths, lang=args.lang, framework=args.framework)
-    sys.stdout.write(output.render(df, args.format, schema.columns(schema.SEGMENT)))
+    sys.stdout.write(output.render(df, args.format, schema.columns(schema.SEGMENT, public=True)))
     return 0
 
 

@@ -11,10 +11,6 @@ import json
 import sys
 
 from pipeline.errors import ConfigError
-from pipeline.score import metrics as M
-from pipeline.score.inputs import corpus_from_records, read_candidate_records, read_wmt
-from pipeline.score.leaderboard import Settings, score
-from pipeline.score.signals import Options
 
 
 def register(sub) -> None:
@@ -34,6 +30,8 @@ def register(sub) -> None:
 
 
 def _metrics(value: str) -> tuple[str, ...]:
+    from pipeline.score import metrics as M
+
     names = tuple(dict.fromkeys(x.strip().lower() for x in value.split(",") if x.strip()))
     bad = [x for x in names if x not in M.METRIC_NAMES]
     if bad or not names:
@@ -43,6 +41,11 @@ def _metrics(value: str) -> tuple[str, ...]:
 
 
 def cmd_score(args) -> int:
+    from pipeline.ingest.candidates import read_candidate_records
+    from pipeline.score.inputs import corpus_from_records, read_wmt
+    from pipeline.score.leaderboard import Settings, score
+    from pipeline.score.signals import Options
+
     metrics = _metrics(args.metrics)
     if args.bootstrap < 0:
         raise ConfigError("--bootstrap", "must be 0 or more")

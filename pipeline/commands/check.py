@@ -14,7 +14,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from pipeline import output, schema
 from pipeline.errors import ConfigError
 
 COLUMNS = ["code", "check", "severity", "lang", "framework", "skill", "element", "level", "item", "message"]
@@ -39,18 +38,20 @@ def register(sub) -> None:
 
 def _settings(args):
     from pipeline import config as config_mod
-    from pipeline.checks.stage import load_settings
+    from pipeline.checks.engine import settings_from
 
     path = args.config or ("qa.toml" if Path("qa.toml").is_file() else None)
-    return load_settings(config_mod.load(path)), path
+    cfg = config_mod.load(path)
+    return settings_from(cfg.section("checks"), cfg.path or "qa.toml", resolve=cfg.resolve,
+                         key_pattern=cfg.key_pattern), path
 
 
 def cmd_check(args) -> int:
-    from pipeline.align import align_english, align_translations, is_english
+    from pipeline import output, schema
     from pipeline.checks.engine import get_check, run_checks, units_from_alignment, units_from_segments
-    from pipeline.drift import classify
-    from pipeline.ingest import read_paths
-    from pipeline.run import gate
+    from pipeline.ingest import is_english, read_paths
+    from pipeline.report.ci import gate
+    from pipeline.run import analyse
 
     settings, _ = _settings(args)
     only = None
@@ -76,9 +77,7 @@ def cmd_check(args) -> int:
             for fw in sorted(set(targets["framework"].astype(int))):
                 if eng[fw].empty:
                     raise ConfigError("--source", f"no English SFIA {fw} source given for the SFIA {fw} translations")
-            ea = align_english(eng[8], eng[9])
-            alignment = align_translations(ea, eng, targets, classify(ea))
-            units = units_from_alignment(alignment)
+            units = units_from_alignment(analyse(eng, targets).alignment)
         else:
             units = units_from_segments(targets, english=False)
     langs = set(targets["lang"]) | ({"en"} if english_units else set())
@@ -91,7 +90,7 @@ def cmd_check(args) -> int:
 
     findings = run_checks(units, settings, english_units, only=only, report_unused=in_scope)
     if args.format == "jsonl":
-        sys.stdout.write(output.to_jsonl(findings, schema.columns(schema.FINDING)))
+        sys.stdout.write(output.to_jsonl(findings, schema.columns(schema.FINDING, public=True)))
     else:
         sys.stdout.write(output.to_table(findings, COLUMNS, width=400) if len(findings) else "no findings\n")
     return gate(findings, args.fail_on)

@@ -1,0 +1,150 @@
+"""MT candidate files: ``translations/<lang>/sfia-<N>/candidates/*.csv|*.tsv|*.jsonl``, and the
+plain-text WMT layout (one segment a line) that ``sfia-qa score`` reads.
+
+Candidates file columns (CSV header or JSONL keys)::
+
+    provider, text                        required
+    id | key | skill,element,level,item   the segment (a free id, a key like
+                                          sfia9.CSMG.level.3, or the four key columns)
+    framework, lang, source, reference    optional
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline import schema
+from pipeline.encoding import decode
+from pipeline.errors import InputError
+from pipeline.ioutil import iter_jsonl
+from pipeline.keys import DEFAULT_PATTERN, format_key, parse_key
+from pipeline.schema import ELEMENTS
+
+CANDIDATE_SUFFIXES = (".csv", ".tsv", ".jsonl")
+CANDIDATE_DIR = "candidates"
+
+
+def read_lines(path: str | os.PathLike) -> list[str]:
+    """A plain-text file's lines (WMT layout: one segment a line)."""
+    return _lines(Path(path))
+
+
+def _lines(path: Path) -> list[str]:
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise InputError(path, f"cannot read file: {e.strerror or e}") from None
+    text, _ = decode(data, str(path))
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [ln.rstrip("\r") for ln in lines]
+
+
+def _int(v, where: str, col: str):
+    if v is None or (isinstance(v, str) and not v.strip()):
+        return None
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        raise InputError(where, f"{col} must be a whole number, not {v!r}") from None
+
+
+def _records(path: Path) -> list[tuple[int, dict]]:
+    """(line, object) for each candidate of a file."""
+    data = path.read_bytes() if path.exists() else None
+    if data is None:
+        raise InputError(path, "no such file")
+    text, _ = decode(data, str(path))
+    out: list[tuple[int, dict]] = []
+    if path.suffix.lower() == ".jsonl":
+        out.extend(iter_jsonl(text, str(path)))
+    elif path.suffix.lower() in (".csv", ".tsv"):
+        reader = csv.DictReader(io.StringIO(text), delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
+        for row in reader:
+            if None in row:
+                raise InputError(f"{path}:{reader.line_num}", "more cells than header columns")
+            out.append((reader.line_num, row))
+    else:
+        raise InputError(path, "candidates must be .csv, .tsv or .jsonl")
+    return out
+
+
+def read_candidate_records(path: str | Path, lang: str | None = None, framework: int | None = None,
+                           key_pattern: str = DEFAULT_PATTERN) -> list[dict]:
+    """One dict per candidate: key, provider, text, meta, source, reference, origin."""
+    path = Path(path)
+    rows = []
+    for line, obj in _records(path):
+        where = f"{path}:{line}"
+        if "provider" not in obj or "text" not in obj:
+            raise InputError(where, "a candidate needs 'provider' and 'text' (and 'id', 'key' or "
+                                    "'skill'+'element')")
+        provider = str(obj.get("provider") or "").strip()
+        if not provider:
+            raise InputError(where, "empty provider")
+        fw = _int(obj.get("framework"), where, "framework") or framework
+        meta: dict = {}
+        if obj.get("skill") not in (None, ""):
+            el = str(obj.get("element") or "").strip()
+            if el not in ELEMENTS:
+                raise InputError(where, f"element must be one of {', '.join(ELEMENTS)}, not {el!r}")
+            meta = {"framework": fw, "skill": str(obj["skill"]).strip(), "element": el,
+                    "level": _int(obj.get("level"), where, "level"), "item": _int(obj.get("item"), where, "item")}
+            if el == "level" and meta["level"] is None:
+                raise InputError(where, "a 'level' segment needs its level")
+            if el in ("guidance", "activity") and meta["item"] is None:
+                raise InputError(where, f"a '{el}' segment needs its item")
+            key = format_key(meta["skill"], el, meta["level"], meta["item"], fw or 9, key_pattern)
+        elif obj.get("key") not in (None, ""):
+            key = str(obj["key"]).strip()
+            k = parse_key(key, key_pattern)
+            if k:
+                meta = {**k, "framework": k["framework"] or fw}
+        elif obj.get("id") not in (None, ""):
+            key = str(obj["id"]).strip()
+        else:
+            raise InputError(where, "no segment: give 'id', 'key' or 'skill'+'element'")
+        text = obj.get("text")
+        rows.append({"key": key, "provider": provider, "text": None if text is None else str(text),
+                     "meta": meta, "source": obj.get("source") or None,
+                     "reference": obj.get("reference") or None, "origin": where,
+                     "path": str(path), "line": line, "lang": obj.get("lang") or lang})
+    if not rows:
+        raise InputError(path, "no candidates in the file")
+    return rows
+
+
+def find_candidate_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
+    """Every candidates file under the given folders (in ``candidates/`` folders), sorted."""
+    out: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if not p.is_dir():
+            continue
+        for root, dirs, files in os.walk(p):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            if Path(root).name != CANDIDATE_DIR:
+                continue
+            out.extend(Path(root) / f for f in sorted(files)
+                       if not f.startswith(".") and Path(f).suffix.lower() in CANDIDATE_SUFFIXES)
+    return out
+
+
+def candidates_table(records: list[dict], pattern: str = DEFAULT_PATTERN) -> pd.DataFrame:
+    """Candidate records (:func:`read_candidate_records`) -> the CANDIDATE_INPUT table."""
+    rows = []
+    for r in records:
+        meta = r["meta"] or {}
+        rows.append({"lang": r["lang"], "framework": meta.get("framework"), "skill": meta.get("skill"),
+                     "element": meta.get("element"), "level": meta.get("level"), "item": meta.get("item"),
+                     "key": r["key"], "provider": r["provider"], "text": r["text"], "source": r["source"],
+                     "reference": r["reference"], "origin": r["origin"], "path": r["path"],
+                     "line": r["line"]})
+    return schema.validate(schema.make(schema.CANDIDATE_INPUT, rows), schema.CANDIDATE_INPUT, "candidates")
