@@ -87,6 +87,8 @@ WRONG_SCRIPT = {  # a candidate "in the wrong script": Cyrillic for Latin-script
 TOKEN = re.compile(r"[^\W\d_]+|\d+|\s+|.", re.UNICODE)
 KEEP = re.compile(r"^[A-Z][A-Z0-9]+$")        # skill codes and acronyms stay as they are
 NUMBER = re.compile(r"\d+")
+# English endings (and what restores the stem) whose words share the stem's pseudo-word
+SUFFIXES = (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"))
 
 # Planted defect kinds -> the finding codes that should report them.
 DEFECTS_8 = {
@@ -99,7 +101,7 @@ DEFECTS_8 = {
     "final-punctuation": ("QA401", "QA202"),
 }
 DEFECTS_9 = {**DEFECTS_8, "stale-translation": ("QA104",), "marker-modified-but-unchanged": ("QA102",),
-             "marker-unchanged-but-modified": ("QA101",)}
+             "marker-unchanged-but-modified": ("QA101", "QA103")}
 SIGNALS = {"empty": "QA301", "copy-of-source": "QA302", "wrong-script": "QA303",
            "number-changed": "QA304", "length-outlier": "QA305"}
 
@@ -150,8 +152,19 @@ class Pseudo:
         self.sylls = sylls
         self.special = special or sylls
         self.words: dict[str, str] = {}
+        # Inflected forms share their stem's pseudo-word, as a real translation's inflections share
+        # a stem (the checks' stemming, [morphology] of the language file, then matches them).
+        vocab = set(vocabulary)
+        self.inflected: dict[str, tuple[str, str]] = {}
+        for w in sorted(vocab):
+            for suffix, repl in SUFFIXES:
+                stem = w[: -len(suffix)] + repl
+                if w.endswith(suffix) and len(stem) >= 4 and stem in vocab:
+                    self.inflected[w] = (stem, suffix)
+                    break
+        self.endings = {suf: _pick(sylls, tag, seed, "ending", suf) for suf, _ in SUFFIXES}
         used: set[str] = set()
-        for w in sorted(set(vocabulary)):
+        for w in sorted(vocab):
             n = 0
             while True:
                 p = self._make(w, n)
@@ -177,9 +190,13 @@ class Pseudo:
     def word(self, w: str) -> str:
         if KEEP.match(w) and len(w) > 1:
             return w
-        p = self.words.get(w.lower())
+        low = w.lower()
+        p = self.words.get(low)
         if p is None:  # a word outside the vocabulary (noise): made on the fly, not registered
-            p = self._make(w.lower(), 0)
+            p = self._make(low, 0)
+        elif low in self.inflected:  # English plural/participle: the stem's pseudo-word + an ending
+            stem, suffix = self.inflected[low]
+            p = self.words[stem] + self.endings[suffix]
         if self.cased and w[:1].isupper():
             p = p[:1].upper() + p[1:]
         return p
@@ -255,8 +272,8 @@ def _applicable(kind: str, element: str, text: str, pseudo: Pseudo) -> bool:
         return len(text.split()) >= 5
     if kind == "double-space":
         return " " in text.strip()
-    if kind == "final-punctuation":
-        return element != "name" and bool(text)
+    if kind == "final-punctuation":  # not on a list's lead-in: without its colon the list is gone
+        return element != "name" and bool(text) and not text.endswith(":")
     return False
 
 
