@@ -7,6 +7,11 @@ window with ``X-Rate-Limit-*`` headers and ``429`` when it is spent, ``ETag`` /
 for unknown projects, locales and keys. Faults are injected per request: bursts of ``429``,
 ``503``, ``500``, and a dropped connection (the socket closed without an answer).
 
+Hostile behaviours, for the hardening tests: any locale code (``../../x``, ``/abs``), a
+``next_link`` hook that points ``rel="next"`` anywhere (another host, a downgrade, the same
+page), and faults that cut a body mid-stream (``cut``, ``cut-chunked``), drip it a byte at a
+time (``drip``), replace its headers (``headers=`` on any fault) or its body (``body``).
+
 Every exchange is logged (request and response) so tests can count requests and validate
 them against the OpenAPI spec. Time comes from an injectable clock shared with the client,
 so rate-limit windows pass in virtual time.
@@ -18,6 +23,7 @@ import hashlib
 import json
 import re
 import socket
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -38,6 +44,13 @@ class FakeClock:
             return self.now
 
     def sleep(self, seconds: float) -> None:
+        # As strict as time.sleep: a NaN, infinite or negative wait is a bug in the caller.
+        if seconds != seconds:
+            raise ValueError("Invalid value NaN (not a number)")
+        if seconds in (float("inf"), float("-inf")):
+            raise OverflowError("timestamp too large to convert to C _PyTime_t")
+        if seconds < 0:
+            raise ValueError("sleep length must be non-negative")
         with self._lock:
             self.slept.append(seconds)
             self.now += max(0.0, seconds)
@@ -89,6 +102,9 @@ class FakePhrase:
         self._used = 0
         self._server: ThreadingHTTPServer | None = None
         self.slow_seconds = 0.5
+        self.drip_interval = 0.05  # seconds between the bytes of a 'drip' body
+        # Hostile pagination: f(path, query, page, default_next_url) -> the rel="next" URL or None.
+        self.next_link = None
         self._sorted: dict[str, list[dict]] = {}  # locale id -> its translations by key name
 
     # ------------------------------------------------------------------ data
@@ -115,13 +131,19 @@ class FakePhrase:
         return t
 
     def inject(self, kind: str, count: int = 1, path: str | None = None, method: str | None = None,
-               after: int = 0) -> None:
+               after: int = 0, headers: dict | None = None, body: bytes | None = None,
+               status: int | None = None) -> None:
         """Fail the next ``count`` matching requests with ``kind``: '429', '503', '500', 'drop'
         (close the socket before handling), 'drop-after' (handle the request, then close the
-        socket without answering) or 'slow' (answer after ``slow_seconds`` of real time).
-        ``after`` lets that many matching requests through first."""
+        socket without answering), 'slow' (answer after ``slow_seconds`` of real time), 'cut'
+        (send the full Content-Length but half the body, then close), 'cut-chunked' (chunked
+        encoding, half the body, no final chunk, close), 'drip' (the body a byte every
+        ``drip_interval`` seconds), 'body' (answer with ``body`` instead) or 'headers' (answer
+        normally). ``headers`` replace the response's headers (a None value removes one) for
+        any kind, ``status`` its status. ``after`` lets that many matching requests through first."""
         with self._lock:
-            self.faults.append({"kind": kind, "count": count, "path": path, "method": method, "after": after})
+            self.faults.append({"kind": kind, "count": count, "path": path, "method": method, "after": after,
+                                "headers": headers or {}, "body": body, "status": status})
 
     # ------------------------------------------------------------------ server
     @property
@@ -135,9 +157,11 @@ class FakePhrase:
         class Handler(_Handler):
             server_fake = fake
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll so that leaving the `with` block takes milliseconds, not half a second.
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
+                                        daemon=True)
         self._thread.start()
         return self
 
@@ -159,7 +183,7 @@ class FakePhrase:
         if self._window_start is None or now >= int(self._window_start + self.window):
             self._window_start, self._used = now, 0
 
-    def _take_fault(self, method: str, path: str) -> str | None:
+    def _take_fault(self, method: str, path: str) -> dict | None:
         for f in self.faults:
             if f["count"] <= 0:
                 continue
@@ -169,15 +193,30 @@ class FakePhrase:
                 f["after"] -= 1
                 continue
             f["count"] -= 1
-            return f["kind"]
+            return f
         return None
 
     def handle(self, method: str, path: str, query: list[tuple[str, str]], headers: dict, body: bytes):
-        """-> (status, headers, body bytes) or None to drop the connection."""
+        """-> (status, headers, body bytes, delivery) or None to drop the connection; delivery
+        is None (the whole body) or 'cut', 'cut-chunked', 'drip'."""
+        with self._lock:
+            f = self._take_fault(method, path)
+            result = self._handle(f["kind"] if f else None, method, path, query, headers, body)
+            if result is None or f is None:
+                return None if result is None else (*result, None)
+            status, hdrs, data = result
+            hdrs = {**hdrs, **f["headers"]}
+            hdrs = {k: v for k, v in hdrs.items() if v is not None}
+            if f["kind"] == "body":
+                data = f["body"]
+            if f["status"] is not None:
+                status = f["status"]
+            return status, hdrs, data, f["kind"] if f["kind"] in ("cut", "cut-chunked", "drip") else None
+
+    def _handle(self, fault, method, path, query, headers, body):
         with self._lock:
             now = self.clock.time()
             self._roll_window(now)
-            fault = self._take_fault(method, path)
             if fault == "drop":
                 return None
             if fault == "slow":
@@ -233,8 +272,11 @@ class FakePhrase:
         rels = [f'{link(1)}; rel="first"']
         if page > 1:
             rels.append(f'{link(page - 1)}; rel="prev"')
-        if page < total_pages:
-            rels.append(f'{link(page + 1)}; rel="next"')
+        nxt = f"{base}?{urlencode({**query, 'page': page + 1, 'per_page': per_page})}" if page < total_pages else None
+        if self.next_link is not None:
+            nxt = self.next_link(path, query, page, nxt)
+        if nxt is not None:
+            rels.append(f'<{nxt}>; rel="next"')
         rels.append(f'{link(total_pages)}; rel="last"')
         pagination = {"total_count": len(items), "total_pages_count": total_pages, "current_page": page,
                       "current_per_page": per_page}
@@ -300,6 +342,13 @@ class FakePhrase:
         return None
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        if isinstance(sys.exc_info()[1], OSError):
+            return  # the client hung up (as a client that gives up on a hostile answer does)
+        super().handle_error(request, client_address)
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body go in separate writes: avoid 40 ms delayed-ACK stalls
@@ -332,16 +381,39 @@ class _Handler(BaseHTTPRequestHandler):
             except OSError:
                 pass
             return
-        status, hdrs, data = result
+        status, hdrs, data, delivery = result
         ex.status, ex.resp_headers, ex.resp_body = status, dict(hdrs), data
         self.send_response(status)
         for k, v in hdrs.items():
             self.send_header(k, v)
-        if status != 304:
+        if delivery == "cut-chunked":
+            self.send_header("Transfer-Encoding", "chunked")
+        elif status != 304 and not any(k.lower() == "content-length" for k in hdrs):
             self.send_header("Content-Length", str(len(data)))
         self.end_headers()
-        if data and status != 304:
-            self.wfile.write(data)
+        try:
+            if delivery == "cut":
+                self.wfile.write(data[: len(data) // 2])
+            elif delivery == "cut-chunked":
+                half = data[: len(data) // 2]
+                self.wfile.write(f"{len(half):x}\r\n".encode() + half + b"\r\n")
+            elif delivery == "drip":
+                for i in range(len(data)):
+                    self.wfile.write(data[i:i + 1])
+                    self.wfile.flush()
+                    time.sleep(fake.drip_interval)
+            elif data and status != 304:
+                self.wfile.write(data)
+        except OSError:  # the client gave up and closed the connection
+            self.close_connection = True
+            return
+        if delivery in ("cut", "cut-chunked"):
+            self.wfile.flush()
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     do_GET = do_POST = do_PATCH = _serve
 

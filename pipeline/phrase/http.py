@@ -101,6 +101,11 @@ def shorten(text: str, n: int = 200) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
+def seconds(x: float) -> str:
+    """A wait for a message: '90s', or '1e+300s' rather than three hundred digits."""
+    return f"{x:.0f}s" if x < 1e7 else f"{x:.2g}s"
+
+
 def finite_number(value) -> float | None:
     """A plain decimal number from a header; None for NaN, infinity, garbage or absence."""
     if value is None or not isinstance(value, str) or not _NUMBER.fullmatch(value):
@@ -453,21 +458,21 @@ class Transport:
                                          f"{self.deadline:g}s ([phrase] deadline); the server is too slow or "
                                          f"keeps the client waiting: try again later")
 
-    def _pause(self, where: str, seconds: float, why: str) -> None:
-        """Sleep ``seconds`` unless that breaks ``max_wait`` or the deadline (then refuse)."""
-        if seconds <= 0:
+    def _pause(self, where: str, wait: float, why: str) -> None:
+        """Sleep ``wait`` seconds unless that breaks ``max_wait`` or the deadline (then refuse)."""
+        if wait <= 0:
             return
-        if seconds > self.max_wait:
-            raise E.RateLimitError(where, f"the server asks to wait {seconds:.0f}s ({why}), more than the "
+        if wait > self.max_wait:
+            raise E.RateLimitError(where, f"the server asks to wait {seconds(wait)} ({why}), more than the "
                                           f"{self.max_wait:g}s bound ([phrase] max_wait); {self.hints.throttled}")
-        if seconds >= self._remaining():
-            raise E.DeadlineError(where, f"the server asks to wait {seconds:.0f}s ({why}), past the deadline of "
+        if wait >= self._remaining():
+            raise E.DeadlineError(where, f"the server asks to wait {seconds(wait)} ({why}), past the deadline of "
                                          f"{self.deadline:g}s for the whole run ([phrase] deadline); "
                                          f"{self.hints.throttled}")
         if why == "rate-limit pacing":
-            self.limiter.waited += seconds
-            log.debug("rate limit: pausing %.2fs", seconds)
-        self.sleep(seconds)
+            self.limiter.waited += wait
+            log.debug("rate limit: pausing %.2fs", wait)
+        self.sleep(wait)
 
     def _timeouts(self) -> tuple[float, float]:
         left = max(0.01, self._remaining())
@@ -538,7 +543,7 @@ class Transport:
                     wait = self._backoff(throttled)
                 if throttled > self.max_throttled or elapsed + wait > self.max_wait:
                     raise E.RateLimitError(where, f"still rate-limited after {throttled} tries and {elapsed:.0f}s "
-                                                  f"(next wait {wait:.0f}s, bound {self.max_wait:g}s); "
+                                                  f"(next wait {seconds(wait)}, bound {self.max_wait:g}s); "
                                                   f"{self.hints.throttled}")
                 self._count("throttled")
             elif resp is None or resp.status_code in RETRY_STATUSES:
@@ -644,17 +649,19 @@ class Transport:
         first_url = requests.Request("GET", self.url(path),
                                      params=self.pagination.first_params(dict(params or {}))).prepare().url
         url: str | None = first_url
-        seen: set[str] = set()
+        seen: set[tuple] = set()
         while url:
             where = f"{self.hints.service} GET {self._short(url)}"
-            if url in seen:
+            p = urlsplit(url)  # the same page whatever the order of its query parameters
+            page_id = (p.path, tuple(sorted(parse_qsl(p.query, keep_blank_values=True))))
+            if page_id in seen:
                 raise E.PaginationError(where, f"the next-page links loop back to a page already fetched "
                                                f"(after {len(seen)} page(s)); the server's pagination is broken")
             if len(seen) >= self.max_pages:
                 raise E.PaginationError(f"{self.hints.service} GET {self._short(first_url)}",
                                         f"more than {self.max_pages} pages ([phrase] max_pages); the server keeps "
                                         "announcing a next page")
-            seen.add(url)
+            seen.add(page_id)
             cached = self.cache.get(url) if (conditional and self.cache is not None) else None
             headers = {"If-None-Match": cached["etag"]} if cached else None
             resp = self.request("GET", url, headers=headers, what=what)
