@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "pipeline.commands.score",
     "pipeline.commands.check",
     "pipeline.phrase.cli",
+    "pipeline.commands.tms",
 )
 
 

@@ -39,7 +39,7 @@ from pipeline.ioutil import iter_jsonl
 from pipeline.keys import DEFAULT_PATTERN, parse_key
 from pipeline.results import Ingested
 
-SUPPORTED = {".xlsx", ".csv", ".tsv", ".txt", ".jsonl", ".xlf", ".xliff", ".tmx"}
+SUPPORTED = {".xlsx", ".csv", ".tsv", ".txt", ".jsonl", ".xlf", ".xliff", ".tmx", ".mxliff"}
 SKIP_DIRS = {"candidates", "__pycache__"}
 FRAMEWORK_RE = re.compile(r"^sfia[-_ ]?(\d+)(?:\b|_|$)", re.IGNORECASE)
 
@@ -163,6 +163,10 @@ def read_file(path: str | os.PathLike, lang: str | None = None, framework: int |
         records, fmt = _read_jsonl(data, where, lang, framework, key_pattern), "jsonl"
     elif ext in (".xlf", ".xliff"):
         records, fmt = xmlfiles.read_xliff(data, where, key_pattern, framework), "xliff"
+    elif ext == ".mxliff":
+        from pipeline.ingest.mxliff import read_mxliff
+
+        records, fmt = read_mxliff(data, where, key_pattern, framework), "mxliff"
     else:
         records, fmt = xmlfiles.read_tmx(data, where, key_pattern, framework), "tmx"
     if not records:
