@@ -1,23 +1,42 @@
 """Decode text files without being told their encoding.
 
 Order of evidence: a byte-order mark (UTF-8, UTF-16 LE/BE); the NUL pattern of UTF-16
-without a mark; strict UTF-8; cp1252 (the encoding of the official SFIA 9 CSV) when every
-byte is defined in it and the result has no C1 control characters. Anything else is an
-``InputError``: guessing further would silently corrupt Arabic or Polish text.
+without a mark; strict UTF-8; cp1252 (the encoding of the official SFIA 9 CSV) only when the
+bytes are not UTF-8-like at all (no valid multi-byte UTF-8 sequence outnumbers the invalid
+bytes), every byte is defined in cp1252 and the result has no C1 control characters. A file
+that is mostly UTF-8 with a damaged byte is refused, naming the line and byte offset: re-decoding
+it as cp1252 would silently turn every Polish or Arabic letter into mojibake. Anything else is
+an ``InputError`` too. Every text is returned in Unicode normalisation form C, so NFD input
+(decomposed "ł", "ó") gives the same segments as NFC.
 """
 
 from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
 
 from pipeline.errors import InputError
 
 _C1 = re.compile("[\x80-\x9f]")
+# A well-formed multi-byte UTF-8 sequence (RFC 3629), and any byte above ASCII.
+_UTF8_SEQ = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+                       rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+                       rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}")
+_HIGH = re.compile(rb"[\x80-\xff]")
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
 
 
 def decode(data: bytes, where: str) -> tuple[str, str]:
-    """Return (text, encoding name)."""
+    """Return (text in NFC, encoding name)."""
+    text, enc = _decode(data, where)
+    return nfc(text), enc
+
+
+def _decode(data: bytes, where: str) -> tuple[str, str]:
     if not data.strip():
         raise InputError(where, "file is empty")
     if data.startswith(codecs.BOM_UTF8):
@@ -36,8 +55,15 @@ def decode(data: bytes, where: str) -> tuple[str, str]:
         raise InputError(where, "binary data (NUL bytes) in a text file; cannot detect its encoding")
     try:
         return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as e:
+        valid = len(_UTF8_SEQ.findall(data))
+        invalid = len(_HIGH.findall(data)) - sum(len(m) for m in _UTF8_SEQ.findall(data))
+        if valid and valid >= invalid:
+            line = data.count(b"\n", 0, e.start) + 1
+            col = e.start - (data.rfind(b"\n", 0, e.start) + 1)
+            raise InputError(f"{where}:{line}", f"invalid UTF-8 byte 0x{data[e.start]:02x} at byte offset {e.start} "
+                                                f"(column {col + 1}): the file is UTF-8 with a damaged byte; "
+                                                "repair it and save it as UTF-8") from None
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError as e:
@@ -53,7 +79,9 @@ def _strict(data: bytes, enc: str, where: str) -> str:
     try:
         text = data.decode(enc)
     except UnicodeDecodeError as e:
-        raise InputError(where, f"invalid {enc} at byte offset {e.start}") from None
+        line = data.count(b"\n", 0, e.start) + 1 if enc.startswith("utf-8") else None
+        raise InputError(f"{where}:{line}" if line else where,
+                         f"invalid {enc} at byte offset {e.start}; repair it and save it as UTF-8") from None
     return text.lstrip("\ufeff")
 
 

@@ -1,7 +1,9 @@
 """Atomic, deterministic file writes.
 
 Every report file is written to a temporary file in the same folder and renamed over the
-target, so an interrupted run never leaves half a file where a good one was.
+target, so an interrupted run never leaves half a file where a good one was; and a run's
+reports are written into a staging folder that replaces the report folder as one set
+(:class:`OutputDir`), so the folder never holds files of two runs.
 """
 
 from __future__ import annotations
@@ -9,8 +11,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
@@ -68,9 +71,144 @@ def iter_jsonl(text: str, where: str, what: str = "a JSON object") -> Iterator[t
         yield n, obj
 
 
-def dumps_jsonl(records: Iterable[dict]) -> str:
-    return "".join(json.dumps(r, ensure_ascii=False, sort_keys=False) + "\n" for r in records)
 
 
-def write_jsonl(path: str | os.PathLike, records: Iterable[dict]) -> None:
-    write_text(path, dumps_jsonl(records))
+# --- run-level atomicity ------------------------------------------------------------------------
+
+MANIFEST = ".sfia-qa-manifest.json"
+
+
+class OutputDir:
+    """A report folder written as one set: ``with OutputDir(out) as stage:`` gives a staging
+    folder beside ``out`` to write into; on success the staging folder replaces ``out`` in one
+    step (Linux ``renameat2(RENAME_EXCHANGE)``; elsewhere two renames), so ``out`` holds either
+    the previous run's complete set or this run's, never a mix. On failure the staging folder is
+    removed and ``out`` is left as it was.
+
+    A lock file beside ``out`` (``.<name>.lock``, released by the kernel when the process ends)
+    keeps a second run from writing into the same folder at the same time: it exits 2 with one
+    line. Files in ``out`` that no run wrote (a ``.gitkeep``, a reviewer's own file) are carried
+    over; files an earlier run wrote and this one did not (a language no longer present) go.
+    """
+
+    def __init__(self, out: str | os.PathLike):
+        self.out = Path(out)
+        self.stage: Path | None = None
+        self._lock_fd: int | None = None
+
+    def __enter__(self) -> Path:
+        from pipeline.errors import ConfigError
+
+        out = self.out
+        if out.exists() and not out.is_dir():
+            raise ConfigError(out, "the report folder is a file (or a device), not a folder: choose another --out")
+        parent = out.parent if str(out.parent) else Path(".")
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise ConfigError(out, f"cannot create the report folder: {e.strerror or e}") from None
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise ConfigError(out, f"cannot write in {parent}: permission denied; choose another --out")
+        self._lock(parent)
+        for old in parent.glob(f".{out.name}.staging-*"):
+            shutil.rmtree(old, ignore_errors=True)  # left by a killed run: we hold the lock now
+        try:
+            self.stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=parent))
+            os.chmod(self.stage, 0o777 & ~_umask())
+        except OSError as e:
+            self._unlock()
+            raise ConfigError(out, f"cannot write reports beside {out}: {e.strerror or e}") from None
+        return self.stage
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            if exc_type is None:
+                self._commit()
+            else:
+                shutil.rmtree(self.stage, ignore_errors=True)
+        finally:
+            self._unlock()
+        return False
+
+    def _commit(self) -> None:
+        import json
+
+        assert self.stage is not None
+        out, stage = self.out, self.stage
+        written = sorted(p.relative_to(stage).as_posix() for p in stage.rglob("*") if p.is_file())
+        if out.is_dir():
+            ours = _manifest(out)
+            for p in sorted(out.rglob("*")):
+                rel = p.relative_to(out).as_posix()
+                if not p.is_file() or rel == MANIFEST or rel in ours or (stage / rel).exists():
+                    continue
+                (stage / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(p, stage / rel)   # not ours: keep it
+        write_text(stage / MANIFEST, json.dumps({"files": written}, indent=0) + "\n")
+        _fsync_dir(stage)
+        if out.is_dir():
+            if not _exchange(stage, out):
+                old = out.with_name(f".{out.name}.old-{os.getpid()}")
+                os.replace(out, old)
+                os.replace(stage, out)
+                stage = old
+            shutil.rmtree(stage, ignore_errors=True)
+        else:
+            os.replace(stage, out)
+        _fsync_dir(out.parent if str(out.parent) else Path("."))
+
+    def _lock(self, parent: Path) -> None:
+        import fcntl
+
+        from pipeline.errors import ConfigError
+
+        path = parent / f".{self.out.name}.lock"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666 & ~_umask())
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise ConfigError(self.out, "another sfia-qa run is writing reports to this folder; wait for it to "
+                                        "finish (or choose another --out)") from None
+        self._lock_fd = fd
+
+    def _unlock(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # closing releases the flock
+            self._lock_fd = None
+
+
+def _manifest(out: Path) -> set[str]:
+    import json
+
+    try:
+        return set(json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("files", []))
+    except (OSError, ValueError, AttributeError):
+        return set()
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders atomically (Linux renameat2 RENAME_EXCHANGE); False when unsupported."""
+    import ctypes
+    import ctypes.util
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    rc = fn(at_fdcwd, os.fsencode(str(a)), at_fdcwd, os.fsencode(str(b)), rename_exchange)
+    return rc == 0

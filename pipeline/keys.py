@@ -77,3 +77,24 @@ def parse_key(key: str, pattern: str = DEFAULT_PATTERN) -> dict | None:
         return {"framework": int(m.group("framework")) if "framework" in m.groupdict() else None,
                 "skill": m.group("skill"), "element": m.group("element"), "level": None, "item": None}
     return None
+
+
+def check_pattern(pattern: str) -> str | None:
+    """Why ``pattern`` cannot be a key pattern (a phrase for 'must ...'), or None when it can."""
+    fields = re.findall(r"\{([^{}]*)\}", pattern)
+    unknown = [f for f in fields if f not in _FIELDS]
+    if unknown:
+        return (f"must use only {{framework}}, {{skill}}, {{element}} and {{index}} (found {{{unknown[0]}}}), "
+                "e.g. \"sfia{framework}.{skill}.{element}.{index}\"")
+    missing = [f for f in ("skill", "element", "index") if f not in fields]
+    if missing:
+        return f"must contain {{{missing[0]}}}, e.g. \"sfia{{framework}}.{{skill}}.{{element}}.{{index}}\""
+    if len(fields) != len(set(fields)):
+        return "must use each field once"
+    if re.sub(r"\{[^{}]*\}", "", pattern).count("{") or re.sub(r"\{[^{}]*\}", "", pattern).count("}"):
+        return "must not contain stray { or }"
+    try:
+        _regexes(pattern)
+    except (ValueError, re.error) as e:
+        return f"is not usable ({e})"
+    return None

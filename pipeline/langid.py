@@ -39,8 +39,12 @@ from pipeline.errors import ConfigError
 
 SURE = 0.90           # langdetect probability needed to call a text "wrong language"
 DETECT_MIN = 40       # letters langdetect needs before its "wrong language" is believed
-# Not language: URLs, e-mail addresses, @handles, #tags, [PLACEHOLDERS], {variables}.
-_NOISE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+|[@#]\w+|\[[^\]]*\]|\{[^}]*\}")
+# Not language: URLs, e-mail addresses, @handles, #tags, [PLACEHOLDERS], {variables}. Every
+# alternative starts at the beginning of a whitespace-separated token ((?<!\S)) or at its own
+# opening bracket with a bounded length, so the scan is linear in the text's length: a lone
+# 100,000-character token (no '@', no ']') cannot make the engine retry at every position.
+_NOISE = re.compile(r"(?<!\S)(?:https?://|www\.)\S*|(?<!\S)[^\s@]*@\S*|[@#]\w+"
+                    r"|\[[^\]\[\n]{0,200}\]|\{[^{}\n]{0,200}\}")
 MAJORITY = 0.5        # share of letters a script needs to be the text's script
 PARALLEL_MIN = 400    # unique texts for langdetect before a second process pays for itself
 _SCRIPT_ALIASES = {"CJK": "Han", "FULLWIDTH": "Latin", "HALFWIDTH": "Katakana"}

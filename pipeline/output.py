@@ -40,14 +40,25 @@ def to_jsonl(df: pd.DataFrame, columns: list[str] | None = None) -> str:
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records(df, columns))
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: str) -> str:
+    """A text cell a spreadsheet will not run as a formula (OWASP: prefix ``'`` to a cell that
+    starts with = + - @, a tab or a carriage return). Numbers are written as numbers, untouched."""
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
 def to_csv(df: pd.DataFrame, columns: list[str] | None = None) -> str:
+    """CSV for people and spreadsheets: text cells are guarded against formula injection."""
     cols = columns or list(df.columns)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(cols)
+    w.writerow([csv_safe(c) for c in cols])
     for r in records(df, cols):
-        w.writerow(["" if v is None else json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict))
-                    else f"{v:.4f}" if isinstance(v, float) else v for v in r.values()])
+        w.writerow(["" if v is None else csv_safe(json.dumps(v, ensure_ascii=False)) if isinstance(v, (list, dict))
+                    else f"{v:.4f}" if isinstance(v, float) else csv_safe(v) if isinstance(v, str) else v
+                    for v in r.values()])
     return buf.getvalue()
 
 

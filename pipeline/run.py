@@ -26,6 +26,7 @@ from pipeline.config import Config
 from pipeline.drift import classify, with_drift
 from pipeline.errors import ConfigError
 from pipeline.ingest import ingest
+from pipeline.ioutil import OutputDir
 from pipeline.report import write_reports
 from pipeline.report.ci import gate
 from pipeline.results import Aligned, RunResult
@@ -65,20 +66,30 @@ def analyse(english: Mapping[int, pd.DataFrame], translations: pd.DataFrame, pai
 
 def run(cfg: Config, out: str | None = None, fail_on: str | None = None, changed_since: str | None = None,
         annotations: str | None = None, verbose: bool = False) -> int:
+    """The whole pipeline; reports go to ``out`` (default ``[report] out``) as one set. Files are
+    named relative to the configuration's folder in every report, whatever the working folder."""
     out_dir = Path(out) if out else cfg.resolve(cfg.section("report").get("out", "reports"))
-    fail_on = fail_on or cfg.fail_on
+    with OutputDir(out_dir) as stage:  # locks the folder: a second run into it exits 2 at once
+        try:
+            return _run(cfg, stage, out_dir, fail_on or cfg.fail_on, changed_since, annotations, verbose)
+        except OSError as e:
+            raise ConfigError(out_dir, f"cannot write the reports: {e.strerror or e}") from None
+
+
+def _run(cfg: Config, stage: Path, out_dir: Path, fail_on: str, changed_since: str | None,
+         annotations: str | None, verbose: bool) -> int:
     src8, src9 = cfg.paths("sources", "sfia8"), cfg.paths("sources", "sfia9")
     if not src8 and not src9:
         raise ConfigError(cfg.path, "[sources] names no sfia8 or sfia9 English sources")
     drift_opts = cfg.section("drift")
     scoring = score_settings(cfg.section("score"), cfg.path)
     checking = check_settings(cfg.section("checks"), cfg.path or "qa.toml", resolve=cfg.resolve,
-                              key_pattern=cfg.key_pattern)
+                              key_pattern=cfg.key_pattern, root=cfg.root)
     t = Timings(verbose)
 
     with t.stage("ingest"):
         ingested = ingest(src8, src9, cfg.paths("translations", "paths"),
-                          cfg.section("translations").get("languages"), cfg.key_pattern)
+                          cfg.section("translations").get("languages"), cfg.key_pattern, root=cfg.root)
     t.log(f"read {sum(len(d) for d in ingested.english.values())} English and "
           f"{len(ingested.translations)} translated segments, {len(ingested.candidates)} MT candidates")
     with t.stage("align+drift"):
@@ -98,8 +109,8 @@ def run(cfg: Config, out: str | None = None, fail_on: str | None = None, changed
     findings = _concat_findings(markers, scored.findings, checked.findings)
     result = RunResult(ingested, aligned, scored, findings, t)
     with t.stage("report"):
-        gating = write_reports(result, out_dir, fail_on=fail_on, changed_since=changed_since,
-                               annotations=annotations, verbose=verbose)
+        gating = write_reports(result, stage, fail_on=fail_on, changed_since=changed_since,
+                               annotations=annotations, verbose=verbose, root=cfg.root)
     rc = gate(gating, fail_on)
     print(summary_line(findings, fail_on, rc, changed_since), file=sys.stderr)
     return rc

@@ -96,7 +96,7 @@ def test_missing_path_and_bad_config(tmp_path):
     assert res.returncode == 2 and "qa.toml: invalid TOML" in res.stderr and "Traceback" not in res.stderr
     cfg.write_text("[sourcez]\n")
     res = sfia_qa("run", "--config", str(cfg), cwd=tmp_path)
-    assert res.returncode == 2 and "unknown section(s) sourcez" in res.stderr
+    assert res.returncode == 2 and "unknown section [sourcez] (did you mean 'sources'?)" in res.stderr
 
 
 def test_bad_input_loses_nothing(tmp_path):

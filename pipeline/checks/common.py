@@ -9,6 +9,7 @@ from pipeline.checks.text import final_punct, punct_class, words
 
 DEFAULT_QUOTES = (("“", "”"), ("«", "»"))
 BRACKETS = (("(", ")"), ("[", "]"), ("{", "}"))
+_BRACKET_CHARS = re.compile(r"[()\[\]{}]")
 
 
 def first_letter_case(text: str) -> tuple[str | None, int, int]:
@@ -63,7 +64,8 @@ def unbalanced_brackets(text: str) -> list[tuple[int, str]]:
     closes = {c: o for o, c in BRACKETS}
     stack: list[tuple[int, str]] = []
     bad: list[tuple[int, str]] = []
-    for i, ch in enumerate(text):
+    for m in _BRACKET_CHARS.finditer(text):  # only the brackets: linear in C, not per character
+        i, ch = m.start(), m.group(0)
         if ch in opens:
             stack.append((i, ch))
         elif ch in closes:
@@ -79,13 +81,17 @@ def unbalanced_brackets(text: str) -> list[tuple[int, str]]:
 def unbalanced_quotes(text: str, pairs) -> list[tuple[int, str]]:
     pairs = [tuple(p) for p in (pairs or DEFAULT_QUOTES)]
     bad: list[tuple[int, str]] = []
-    straight = [i for i, ch in enumerate(text) if ch == '"']
+    straight = [m.start() for m in re.finditer('"', text)]
     if len(straight) % 2:
         bad.append((straight[-1], '"'))
     openers = {o for o, c in pairs if o != c}
     closers = {c for o, c in pairs if o != c}
+    signs = openers | closers
+    if not signs:
+        return bad
     stack: list[tuple[int, str]] = []
-    for i, ch in enumerate(text):
+    for m in re.finditer("[" + re.escape("".join(sorted(signs))) + "]", text):
+        i, ch = m.start(), m.group(0)
         if ch in openers and not (ch in closers and stack):
             stack.append((i, ch))
         elif ch in closers:

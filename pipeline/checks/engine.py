@@ -194,7 +194,7 @@ DEFAULT_GLOSSARY = "glossary"
 
 
 def settings_from(section: dict, where, resolve=Path, key_pattern: str = DEFAULT_PATTERN,
-                  defaults_optional: bool = True) -> Settings:
+                  root: Path | None = None) -> Settings:
     """Build :class:`Settings` from a ``[checks]`` table. ``resolve`` turns a configured path
     into a real one (relative to qa.toml)."""
     from pipeline.checks import load_rules
@@ -239,7 +239,9 @@ def settings_from(section: dict, where, resolve=Path, key_pattern: str = DEFAULT
     sup_path = resolve(sup if sup else DEFAULT_SUPPRESSIONS)
     if Path(sup_path).is_file():
         s.suppressions = load_suppressions(Path(sup_path))
-        s.suppressions_path = str(sup_path)
+        from pipeline.ingest import display_path
+
+        s.suppressions_path = display_path(sup_path, root) if root is not None else str(sup_path)
     elif sup:
         raise ConfigError(where, f"[checks] suppressions file {sup_path} not found")
     glo = section.get("glossary")

@@ -11,6 +11,7 @@ from pipeline.checks.text import BIDI_CONTROLS, span
 
 G = "script"
 ARABIC_LETTER = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF]")
+_BIDI = re.compile(f"[{BIDI_CONTROLS}]")
 
 
 @register("QA601", "latin-punctuation-in-arabic", "warning",
@@ -27,9 +28,8 @@ def latin_punct(u, env, opts):
     if not table:
         return
     ev = []
-    for i, ch in enumerate(t):
-        if ch not in table:
-            continue
+    for m in re.finditer("[" + re.escape("".join(sorted(table))) + "]", t):
+        i, ch = m.start(), m.group(0)
         before = t[:i].rstrip()
         if not before or not ARABIC_LETTER.match(before[-1]):
             continue  # after a Latin word, a digit or a bracket: not Arabic text
@@ -51,7 +51,7 @@ def bidi(u, env, opts):
     t = u.target
     if not t:
         return
-    ev = [span("target", t, i, i + 1) for i, ch in enumerate(t) if ch in BIDI_CONTROLS]
+    ev = [span("target", t, m.start(), m.end()) for m in _BIDI.finditer(t)]
     if ev:
         names = sorted({unicodedata.name(e["text"], f"U+{ord(e['text']):04X}") for e in ev})
         yield Hit(u, f"{len(ev)} invisible bidi control character(s) in {u.label}: {', '.join(names)}.", ev)

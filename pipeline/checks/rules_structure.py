@@ -96,8 +96,11 @@ def extra_segment(u, env, opts):
                      f"{quote(u.target)}.", [span("target", u.target, 0, len(u.target))])
 
 
+_NOT_LETTER = re.compile(r"[\W\d_]+")
+
+
 def _letters_words(text: str) -> list[tuple[str, int, int]]:
-    return [(w, s, e) for w, s, e in words(text) if sum(c.isalpha() for c in w) >= 3]
+    return [(w, s, e) for w, s, e in words(text) if len(w) >= 3 and len(_NOT_LETTER.sub("", w)) >= 3]
 
 
 @register("QA205", "untranslated", "error",

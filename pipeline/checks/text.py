@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from pipeline import langdata
 
 # A word: letters and digits (Unicode), Arabic combining marks and tatweel inside, inner
 # hyphens and apostrophes kept ("self-service", "don't").
-_CH = r"(?:[^\W_]|[\u0610-\u061A\u064B-\u065F\u0670\u0640])"
+# One character class (not an alternation): the scan of a long text stays fast. The underscore
+# (a \w character) counts as a letter here; translations do not write it.
+_CH = r"[\w\u0610-\u061A\u064B-\u065F\u0670\u0640]"
 WORD_RE = re.compile(rf"{_CH}+(?:[-'’]{_CH}+)*")
 BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 
@@ -31,7 +33,13 @@ def ws(text: str) -> str:
 
 
 def words(text: str) -> list[tuple[str, int, int]]:
-    return [(m.group(0), m.start(), m.end()) for m in WORD_RE.finditer(text)]
+    """(word, start, end) of each word; cached, since most rules ask for the same texts' words."""
+    return list(_words(text))
+
+
+@lru_cache(maxsize=4096)
+def _words(text: str) -> tuple[tuple[str, int, int], ...]:
+    return tuple((m.group(0), m.start(), m.end()) for m in WORD_RE.finditer(text))
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,9 @@ class Morph:
     max_suffix: int = 3
 
     def forms(self, word: str) -> tuple[str, ...]:
+        return _forms(self, word)
+
+    def _forms(self, word: str) -> tuple[str, ...]:
         w = word.casefold().replace("\u0640", "")
         w = re.sub(r"[\u0610-\u061A\u064B-\u065F\u0670]", "", w)
         out = [w]
@@ -80,6 +91,11 @@ class Morph:
             if all(self.match(toks[i + k][0], want[k]) for k in range(len(want))):
                 out.append((toks[i][1], toks[i + len(want) - 1][2]))
         return out
+
+
+@lru_cache(maxsize=65536)
+def _forms(m: Morph, word: str) -> tuple[str, ...]:
+    return m._forms(word)
 
 
 @cache

@@ -62,14 +62,15 @@ def cmd_check(args) -> int:
                 get_check(x)
             except KeyError:
                 raise ConfigError("--select", f"unknown check {x!r}") from None
-    segs = read_paths(args.paths, lang=args.lang, framework=args.framework, key_pattern=settings.key_pattern)
+    segs = read_paths(args.paths, lang=args.lang, framework=args.framework, key_pattern=settings.key_pattern,
+                      require=True)
     en_mask = segs["lang"].map(is_english)
     english_units = units_from_segments(segs[en_mask], english=True)
     targets = segs[~en_mask].reset_index(drop=True)
     units = []
     if len(targets):
         if args.source:
-            src = read_paths(args.source, key_pattern=settings.key_pattern)
+            src = read_paths(args.source, key_pattern=settings.key_pattern, require=True)
             src = src[src["lang"].map(is_english)]
             if src.empty:
                 raise ConfigError("--source", "the files given hold no English segments")

@@ -36,7 +36,7 @@ def cmd_segments(args) -> int:
     from pipeline import output, schema
     from pipeline.ingest import read_paths
 
-    df = read_paths(args.paths, lang=args.lang, framework=args.framework)
+    df = read_paths(args.paths, lang=args.lang, framework=args.framework, require=True)
     sys.stdout.write(output.render(df, args.format, schema.columns(schema.SEGMENT, public=True)))
     return 0
 
@@ -47,8 +47,8 @@ def cmd_drift(args) -> int:
     from pipeline.drift import DRIFT_CLI_COLUMNS, classify, skill_changes
     from pipeline.ingest import read_paths
 
-    old = read_paths(args.old, framework=8)
-    new = read_paths(args.new, framework=9)
+    old = read_paths(args.old, framework=8, require=True)
+    new = read_paths(args.new, framework=9, require=True)
     drift = classify(align_english(old, new))
     cols = DRIFT_CLI_COLUMNS + (["old", "new"] if args.format == "jsonl" else [])
     sys.stdout.write(output.render(drift, args.format, cols))

@@ -70,11 +70,13 @@ def infer_context(path: Path) -> tuple[str | None, int | None]:
     return lang, framework
 
 
-def iter_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
+def iter_files(paths: Iterable[str | os.PathLike], require: bool = False) -> list[Path]:
+    """The readable files under ``paths``; with ``require``, a folder holding none is an error."""
     out: list[Path] = []
     for p in paths:
         p = Path(p)
         if p.is_dir():
+            before = len(out)
             for root, dirs, files in os.walk(p):
                 dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS)
                 for f in sorted(files):
@@ -83,6 +85,8 @@ def iter_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
                         continue
                     if fp.suffix.lower() in SUPPORTED:
                         out.append(fp)
+            if require and len(out) == before:
+                raise InputError(p, f"no SFIA files in this folder (looked for {', '.join(sorted(SUPPORTED))})")
         elif p.exists():
             out.append(p)
         else:
@@ -123,11 +127,24 @@ def _read_jsonl(data: bytes, where: str, lang: str | None, framework: int | None
     return segs
 
 
-def read_file(path: str | os.PathLike, lang: str | None = None, framework: int | None = None,
-              key_pattern: str = DEFAULT_PATTERN) -> pd.DataFrame:
-    """Read one file into a validated segment table."""
+def display_path(path: str | os.PathLike, root: str | os.PathLike | None = None) -> str:
+    """How a file is named in origins and reports: relative to ``root`` (the configuration's
+    folder) when it lies below it, whatever the working folder; as given when no root."""
     path = Path(path)
-    where = str(path)
+    if root is None:
+        return str(path)
+    full = path if path.is_absolute() else Path.cwd() / path
+    try:
+        return full.resolve().relative_to(Path(root).resolve()).as_posix()
+    except ValueError:
+        return str(full.resolve())
+
+
+def read_file(path: str | os.PathLike, lang: str | None = None, framework: int | None = None,
+              key_pattern: str = DEFAULT_PATTERN, root: str | os.PathLike | None = None) -> pd.DataFrame:
+    """Read one file into a validated segment table (origins relative to ``root`` when given)."""
+    path = Path(path)
+    where = display_path(path, root)
     ext = path.suffix.lower()
     if ext not in SUPPORTED:
         raise InputError(where, f"unknown format {ext or '(no extension)'}: expected one of "
@@ -210,10 +227,12 @@ def _idx(row) -> str:
 
 
 def read_paths(paths: Iterable[str | os.PathLike], lang: str | None = None, framework: int | None = None,
-               key_pattern: str = DEFAULT_PATTERN) -> pd.DataFrame:
-    """Read files and folders into one segment table, sorted in reading order."""
-    files = iter_files(paths)
-    frames = [read_file(f, lang, framework, key_pattern) for f in files]
+               key_pattern: str = DEFAULT_PATTERN, root: str | os.PathLike | None = None,
+               require: bool = False) -> pd.DataFrame:
+    """Read files and folders into one segment table, sorted in reading order. ``require``: a
+    folder without any SFIA file is an error (the user named it to be read)."""
+    files = iter_files(paths, require)
+    frames = [read_file(f, lang, framework, key_pattern, root) for f in files]
     if not frames:
         return schema.empty(schema.SEGMENT)
     df = pd.concat(frames, ignore_index=True)
@@ -225,28 +244,34 @@ def is_english(tag: str) -> bool:
     return langdata.base_tag(tag) == "en"
 
 
-def read_candidates(paths: Iterable[str | os.PathLike], key_pattern: str = DEFAULT_PATTERN) -> pd.DataFrame:
+def read_candidates(paths: Iterable[str | os.PathLike], key_pattern: str = DEFAULT_PATTERN,
+                    root: str | os.PathLike | None = None) -> pd.DataFrame:
     """Every MT candidates file under ``paths`` (``<lang>/sfia-<N>/candidates/``) -> one table."""
     records: list[dict] = []
     for f in candidates_reader.find_candidate_files(paths):
+        where = display_path(f, root)
         lang, _ = infer_context(f.resolve())
         if lang is None:
-            raise InputError(f, "cannot tell the candidates' language: put them under translations/<lang>/")
-        records += candidates_reader.read_candidate_records(f, lang=lang, framework=9, key_pattern=key_pattern)
+            raise InputError(where, "cannot tell the candidates' language: put them under translations/<lang>/")
+        records += candidates_reader.read_candidate_records(f, lang=lang, framework=9, key_pattern=key_pattern,
+                                                            where=where)
     return candidates_reader.candidates_table(records, key_pattern)
 
 
 def ingest(sources8: list, sources9: list, translation_paths: list, languages=None,
-           key_pattern: str = DEFAULT_PATTERN) -> Ingested:
+           key_pattern: str = DEFAULT_PATTERN, root: str | os.PathLike | None = None) -> Ingested:
     """The ingest stage: English SFIA 8 and 9, the translations (of ``languages`` when given,
-    else all), and every MT candidate under the translation folders."""
+    else all), and every MT candidate under the translation folders. Files are named relative
+    to ``root`` (the configuration's folder) in every origin."""
     english = {}
     for fw, paths in ((8, sources8), (9, sources9)):
-        df = read_paths(paths, framework=fw, key_pattern=key_pattern) if paths else schema.empty(schema.SEGMENT)
+        df = (read_paths(paths, framework=fw, key_pattern=key_pattern, root=root) if paths
+              else schema.empty(schema.SEGMENT))
         english[fw] = df[df["lang"].map(is_english)].reset_index(drop=True)
-    tr = read_paths(translation_paths, key_pattern=key_pattern) if translation_paths else schema.empty(schema.SEGMENT)
+    tr = (read_paths(translation_paths, key_pattern=key_pattern, root=root) if translation_paths
+          else schema.empty(schema.SEGMENT))
     tr = tr[~tr["lang"].map(is_english)]
-    cands = read_candidates(translation_paths, key_pattern)
+    cands = read_candidates(translation_paths, key_pattern, root)
     if languages:
         wanted = {langdata.base_tag(x) for x in languages}
         tr = tr[tr["lang"].map(langdata.base_tag).isin(wanted)]

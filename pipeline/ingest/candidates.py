@@ -56,33 +56,46 @@ def _int(v, where: str, col: str):
         raise InputError(where, f"{col} must be a whole number, not {v!r}") from None
 
 
-def _records(path: Path) -> list[tuple[int, dict]]:
+def _records(path: Path, name: str) -> list[tuple[int, dict]]:
     """(line, object) for each candidate of a file."""
-    data = path.read_bytes() if path.exists() else None
-    if data is None:
-        raise InputError(path, "no such file")
-    text, _ = decode(data, str(path))
+    if path.is_dir():
+        raise InputError(name, "is a folder: give the candidates files in it (.csv, .tsv or .jsonl)")
+    if path.suffix.lower() not in CANDIDATE_SUFFIXES:
+        raise InputError(name, "candidates must be .csv, .tsv or .jsonl")
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(name, "no such file") from None
+    except OSError as e:
+        raise InputError(name, f"cannot read file: {e.strerror or e}") from None
+    text, _ = decode(data, name)
     out: list[tuple[int, dict]] = []
     if path.suffix.lower() == ".jsonl":
-        out.extend(iter_jsonl(text, str(path)))
-    elif path.suffix.lower() in (".csv", ".tsv"):
-        reader = csv.DictReader(io.StringIO(text), delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
+        out.extend(iter_jsonl(text, name))
+        return out
+    # newline="": the csv module itself handles \n, \r\n and old Mac \r line ends
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
+    last = 1  # the line the last good record ended on (the header's, at first)
+    try:
         for row in reader:
             if None in row:
-                raise InputError(f"{path}:{reader.line_num}", "more cells than header columns")
+                raise InputError(f"{name}:{reader.line_num}", "more cells than header columns")
             out.append((reader.line_num, row))
-    else:
-        raise InputError(path, "candidates must be .csv, .tsv or .jsonl")
+            last = reader.line_num
+    except csv.Error as e:
+        raise InputError(f"{name}:{last + 1}", f"malformed CSV: {e}") from None
     return out
 
 
 def read_candidate_records(path: str | Path, lang: str | None = None, framework: int | None = None,
-                           key_pattern: str = DEFAULT_PATTERN) -> list[dict]:
-    """One dict per candidate: key, provider, text, meta, source, reference, origin."""
+                           key_pattern: str = DEFAULT_PATTERN, where: str | None = None) -> list[dict]:
+    """One dict per candidate: key, provider, text, meta, source, reference, origin.
+    ``where``: how to name the file in origins and errors (default: as given)."""
     path = Path(path)
+    name = where or str(path)
     rows = []
-    for line, obj in _records(path):
-        where = f"{path}:{line}"
+    for line, obj in _records(path, name):
+        where = f"{name}:{line}"
         if "provider" not in obj or "text" not in obj:
             raise InputError(where, "a candidate needs 'provider' and 'text' (and 'id', 'key' or "
                                     "'skill'+'element')")
@@ -115,9 +128,9 @@ def read_candidate_records(path: str | Path, lang: str | None = None, framework:
         rows.append({"key": key, "provider": provider, "text": None if text is None else str(text),
                      "meta": meta, "source": obj.get("source") or None,
                      "reference": obj.get("reference") or None, "origin": where,
-                     "path": str(path), "line": line, "lang": obj.get("lang") or lang})
+                     "path": name, "line": line, "lang": obj.get("lang") or lang})
     if not rows:
-        raise InputError(path, "no candidates in the file")
+        raise InputError(name, "no candidates in the file")
     return rows
 
 

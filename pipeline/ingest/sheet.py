@@ -15,7 +15,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
-from pipeline.encoding import decode
+from pipeline.encoding import decode, nfc
 from pipeline.errors import InputError
 
 X000D = re.compile(r"_x000[dD]_")
@@ -28,7 +28,7 @@ def clean_cell(value) -> str:
     """Cell text with Excel's _x000D_ escapes, CRs and trailing no-break spaces removed."""
     if value is None:
         return ""
-    text = X000D.sub("", str(value))
+    text = nfc(X000D.sub("", str(value)))
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 

@@ -13,6 +13,7 @@ from xml.etree.ElementTree import Element
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
+from pipeline.encoding import nfc
 from pipeline.errors import InputError
 from pipeline.keys import DEFAULT_PATTERN, parse_key
 from pipeline.langdata import normalize_tag
@@ -28,7 +29,7 @@ def _text(el: Element | None) -> str:
     """Text content of a segment element, inline tags flattened to their text."""
     if el is None:
         return ""
-    return " ".join("".join(el.itertext()).split())
+    return nfc(" ".join("".join(el.itertext()).split()))
 
 
 def _children(el: Element, name: str) -> list[Element]:

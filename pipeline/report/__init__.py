@@ -66,11 +66,12 @@ def _gate_key(f: dict) -> tuple:
 
 
 def write_reports(result: RunResult, out: Path, fail_on: str = "error", changed_since=None, annotations=None,
-                  verbose: bool = False) -> pd.DataFrame:
-    """Write every report file into ``out``; return the findings that gate the run."""
+                  verbose: bool = False, root: Path | None = None) -> pd.DataFrame:
+    """Write every report file into ``out``; return the findings that gate the run. ``root``: the
+    folder file paths in findings are relative to (the configuration's; default: the working folder)."""
     out = Path(out)
     findings = model.sort_findings(result.findings)
-    mask = gating(findings, changed_since)
+    mask = gating(findings, changed_since, root)
     gate_keys = {_gate_key(f) for f in model.finding_records(findings[mask])}
 
     def gates(f: dict) -> bool:
@@ -93,6 +94,6 @@ def write_reports(result: RunResult, out: Path, fail_on: str = "error", changed_
     write_text(out / "summary.md", ci.summary_md(views, fail_on, gates, changed_since))
     if annotations == "github":
         recs = [f for v in views for f in v.findings]
-        for line in ci.github_annotations(recs, fail_on, gates):
+        for line in ci.github_annotations(recs, fail_on, gates, root):
             print(line, file=sys.stdout)
     return findings[mask].reset_index(drop=True)

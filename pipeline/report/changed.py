@@ -93,8 +93,13 @@ class ChangedSince:
         p = _git(["ls-files", "--full-name", "--", path], self.cwd).stdout.strip().splitlines()
         return p[0] if p else path
 
-    def changed(self, origin) -> bool:
-        path, line = split_origin(origin)
+    def changed(self, origin, path=None, line=None) -> bool:
+        """Did the text a finding is about change? ``path``/``line`` (the finding's provenance
+        columns) when known; else they are read from ``origin`` ('path:line')."""
+        if path is None or (not isinstance(path, str) and pd.isna(path)):
+            path, line = split_origin(origin)
+        elif line is not None and pd.isna(line):
+            line = None
         if path is None:
             return False
         got = self.lines(path)
@@ -102,7 +107,7 @@ class ChangedSince:
             return True
         if line is None:  # a spreadsheet cell or a file-level origin: any change to the file
             return bool(got)
-        return line in got
+        return int(line) in got
 
 
 def gating(findings: pd.DataFrame, ref: str | None, cwd: Path | None = None) -> pd.Series:
@@ -110,4 +115,7 @@ def gating(findings: pd.DataFrame, ref: str | None, cwd: Path | None = None) -> 
     if ref is None:
         return pd.Series(True, index=findings.index, dtype=bool)
     cs = ChangedSince(ref, cwd)
-    return pd.Series([cs.changed(o) for o in findings["origin"]], index=findings.index, dtype=bool)
+    paths = findings["path"] if "path" in findings else [None] * len(findings)
+    lines = findings["line"] if "line" in findings else [None] * len(findings)
+    return pd.Series([cs.changed(o, p, ln) for o, p, ln in zip(findings["origin"], paths, lines, strict=True)],
+                     index=findings.index, dtype=bool)

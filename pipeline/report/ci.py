@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -76,12 +77,29 @@ def junit_xml(views: list[LangView], fail_on: str, gates) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~:@-])")
+
+
 def _md(text) -> str:
-    """Table-cell-safe Markdown: no pipes, no newlines, no HTML."""
+    """Data as literal Markdown text in a table cell: no pipes, newlines or HTML, and no link,
+    image, autolink, @mention or emphasis built from the data (every Markdown punctuation sign
+    is backslash-escaped; ``https://`` becomes ``https\\://``, which GitHub does not link)."""
     s = " ".join(str(text).split())
-    for a, b in (("\\", "\\\\"), ("|", "\\|"), ("<", "&lt;"), (">", "&gt;"), ("`", "\\`")):
-        s = s.replace(a, b)
-    return s
+    s = _MD_SPECIAL.sub(r"\\\1", s)
+    return s.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _code(text, in_table: bool = False) -> str:
+    """Data as a Markdown code span: shown literally (nothing inside is a link or markup). The
+    fence is longer than any run of backticks in the data; in a table cell a pipe is escaped,
+    which GitHub's table parser removes again."""
+    s = " ".join(str(text).split())
+    if in_table:
+        s = s.replace("|", "\\|")
+    longest = max((len(m) for m in re.findall(r"`+", s)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if s.startswith("`") or s.endswith("`") else ""
+    return f"{fence}{pad}{s}{pad}{fence}"
 
 
 def summary_md(views: list[LangView], fail_on: str, gates, changed_since: str | None,
@@ -90,14 +108,17 @@ def summary_md(views: list[LangView], fail_on: str, gates, changed_since: str | 
     gating = [f for f in allf if at_or_above(f["severity"], fail_on) and gates(f)]
     verdict = "fails" if gating else "passes"
     lines = ["## SFIA translation QA", ""]
-    scope = f" in segments changed since `{_md(changed_since)}`" if changed_since else ""
-    lines.append(f"**The gate {verdict}**: {len(gating)} finding(s) at or above `{fail_on}`{scope}; "
-                 f"{len(allf)} finding(s) in all.")
+    scope = f" in segments changed since {_code(changed_since)}" if changed_since else ""
+    if fail_on == "never":
+        lines.append(f"**The gate is off** (`--fail-on never`): {len(allf)} finding(s) in all.")
+    else:
+        lines.append(f"**The gate {verdict}**: {len(gating)} finding(s) at or above `{fail_on}`{scope}; "
+                     f"{len(allf)} finding(s) in all.")
     lines += ["", "| language | SFIA 9 segments | error | warning | info | English modified | English unchanged |",
               "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for v in views:
         sc, dc, seg = v.severity_counts(), v.drift_counts(), v.segment_counts()
-        lines.append(f"| {_md(v.english_name)} (`{_md(v.lang)}`) | {seg['sfia9']} | {sc['error']} | "
+        lines.append(f"| {_md(v.english_name)} ({_code(v.lang, True)}) | {seg['sfia9']} | {sc['error']} | "
                      f"{sc['warning']} | {sc['info']} | {dc['modified']} | {dc['unchanged']} |")
     if allf:
         ranked = sorted(allf, key=lambda f: (0 if f in gating else 1, SEVERITY_ORDER[f["severity"]]))
@@ -105,7 +126,7 @@ def summary_md(views: list[LangView], fail_on: str, gates, changed_since: str | 
                   "| severity | code | language | where | message |", "| --- | --- | --- | --- | --- |"]
         for f in ranked[:top]:
             lines.append(f"| {f['severity']} | {f['code']} {_md(f['check'])} | {_md(f['lang'])} | "
-                         f"{_md(f['origin'] or where(f))} | {_md(f['message'])} |")
+                         f"{_code(f['origin'] or where(f), True)} | {_md(f['message'])} |")
     for v in views:
         systems = (v.scores or {}).get("systems") or []
         if not systems:
@@ -119,7 +140,7 @@ def summary_md(views: list[LangView], fail_on: str, gates, changed_since: str | 
                          f"{s.get('best_picks') if s.get('best_picks') is not None else '—'} |")
         sigs = (v.scores or {}).get("signatures") or {}
         for k in sorted(sigs):
-            lines.append(f"\n`{_md(k)}`: `{_md(sigs[k])}`")
+            lines.append(f"\n{_code(k)}: {_code(sigs[k])}")
     lines += ["", "Full report: `reports/index.html` (artifact); machine-readable: `findings.jsonl`, "
                   "`findings.csv`, `junit.xml`, `review.xlsx`.", ""]
     text = "\n".join(lines)
@@ -146,25 +167,42 @@ def _data(s: str) -> str:
     return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
+def _repo_top(cwd: Path) -> Path | None:
+    import subprocess
+
+    try:
+        r = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=cwd, capture_output=True, text=True,
+                           check=False)
+    except OSError:
+        return None
+    return Path(r.stdout.strip()) if r.returncode == 0 and r.stdout.strip() else None
+
+
 def github_annotations(findings: list[dict], fail_on: str, gates, cwd: Path | None = None) -> list[str]:
-    """`::error file=...,line=...,title=...::message` for each finding that gates."""
+    """`::error file=...,line=...,title=...::message` for each finding that gates. File paths are
+    made relative to the git repository's top (GitHub's convention); ``cwd`` is the folder the
+    findings' paths are relative to."""
     from pipeline.report.changed import split_origin
 
     level = {"error": "error", "warning": "warning", "info": "notice"}
-    cwd = Path(cwd or os.getcwd())
+    cwd = Path(cwd or os.getcwd()).resolve()
+    top = _repo_top(cwd)
     out = []
     for f in findings:
         if not (at_or_above(f["severity"], fail_on) and gates(f)):
             continue
-        path, line = split_origin(f["origin"])
+        path, line = (f.get("path"), f.get("line")) if f.get("path") else split_origin(f["origin"])
         props = []
         if path:
             p = Path(path)
-            if p.is_absolute():
-                try:
-                    p = p.relative_to(cwd)
-                except ValueError:
-                    pass
+            full = p if p.is_absolute() else cwd / p
+            for base in (top, cwd):
+                if base is not None:
+                    try:
+                        p = full.relative_to(base)
+                        break
+                    except ValueError:
+                        continue
             props.append(f"file={_prop(p.as_posix())}")
             if line:
                 props.append(f"line={line}")

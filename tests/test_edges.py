@@ -1,0 +1,296 @@
+"""Trust at the edges: the exit-code contract, hostile bytes, bounded time, one run's reports
+as one set, reports independent of the working folder, and outputs that data cannot turn
+into formulas, links or mentions. Each test is one failure found by trying the tool as a
+careless admin, a broken disk or a hostile file would."""
+
+from __future__ import annotations
+
+import csv
+import errno
+import hashlib
+import io
+import shutil
+import time
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from pipeline import cli, ioutil
+from pipeline.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _one_line(err: str) -> str:
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+def _sample(tmp_path: Path) -> Path:
+    """A copy of the sample project (qa.toml, sources, translations) to break at will."""
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    for name in ("qa.toml", "qa-suppressions.toml"):
+        shutil.copy(ROOT / name, proj / name)
+    for name in ("sources", "translations", "glossary"):
+        shutil.copytree(ROOT / name, proj / name)
+    return proj
+
+
+def _hashes(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# -- exit codes -------------------------------------------------------------------------------
+
+
+def test_an_unexpected_exception_is_exit_3_with_one_line(monkeypatch, capsys, tmp_path):
+    import pipeline.run as run_mod
+
+    def boom(*a, **k):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(run_mod, "audit_markers", boom)
+    proj = _sample(tmp_path)
+    assert main(["run", "--config", str(proj / "qa.toml"), "--out", str(tmp_path / "r")]) == 3
+    line = _one_line(capsys.readouterr().err)
+    assert "internal error: ZeroDivisionError" in line and "--verbose" in line
+    # --verbose: the traceback, for the bug report
+    assert main(["run", "--config", str(proj / "qa.toml"), "--out", str(tmp_path / "r"), "--verbose"]) == 3
+    assert "Traceback" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("toml, says", [
+    ('[keys]\npattern = "{bogus}"\n', "[keys] pattern must use only {framework}"),
+    ("[keys]\npattern = 5\n", "[keys] pattern must be a string"),
+    ('[keys]\npattern = "{skill}.{element}"\n', "[keys] pattern must contain {index}"),
+    ('[drift]\npair_threshold = "high"\n', "[drift] pair_threshold must be a number from 0 to 1, not 'high'"),
+    ("[drift]\npair_treshold = 0.5\n", "[drift] unknown key 'pair_treshold' (did you mean 'pair_threshold'?)"),
+    ('[drift]\ncase_is_cosmetic = "false"\n', "[drift] case_is_cosmetic must be true or false"),
+    ('[translations]\nlanguages = "pl"\n', "[translations] languages must be a list of strings"),
+    ("[glossary]\n", "unknown section [glossary]"),
+    ('[score]\nmetrics = ["bleu", "meteor"]\n', "[score] metrics has unknown 'meteor'"),
+    ("[score]\nbootstrap = -1\n", "[score] bootstrap must be a whole number from 0"),
+])
+def test_a_bad_config_value_is_exit_2_naming_the_key(tmp_path, capsys, toml, says):
+    proj = _sample(tmp_path)
+    cfg = proj / "qa.toml"
+    base = '[sources]\nsfia8 = ["sources/sfia-8/en"]\nsfia9 = ["sources/sfia-9/en"]\n'
+    base += "" if toml.startswith("[translations]") else '[translations]\npaths = ["translations"]\n'
+    cfg.write_text(base + toml, encoding="utf-8")
+    assert main(["run", "--config", str(cfg), "--out", str(tmp_path / "r")]) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert str(cfg) in line and says in line, line
+
+
+@pytest.mark.parametrize("out", ["file", "/dev/null", "file/below"])
+def test_an_unusable_report_folder_is_exit_2(tmp_path, capsys, out):
+    proj = _sample(tmp_path)
+    (tmp_path / "file").write_text("not a folder", encoding="utf-8")
+    target = out if out.startswith("/") else str(tmp_path / out)
+    assert main(["run", "--config", str(proj / "qa.toml"), "--out", target]) == 2
+    assert target in _one_line(capsys.readouterr().err)
+    assert (tmp_path / "file").read_text(encoding="utf-8") == "not a folder"
+
+
+def test_a_full_disk_is_exit_2_and_keeps_the_previous_reports(tmp_path, capsys, monkeypatch):
+    proj = _sample(tmp_path)
+    out = tmp_path / "reports"
+    assert main(["run", "--config", str(proj / "qa.toml"), "--out", str(out), "--fail-on", "never"]) == 0
+    before = _hashes(out)
+    real = ioutil.write_text
+    calls = {"n": 0}
+
+    def full(path, text):
+        calls["n"] += 1
+        if calls["n"] > 5:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(path, text)
+
+    monkeypatch.setattr(ioutil, "write_text", full)
+    import pipeline.report as report_mod
+
+    monkeypatch.setattr(report_mod, "write_text", full)
+    capsys.readouterr()
+    assert main(["run", "--config", str(proj / "qa.toml"), "--out", str(out), "--fail-on", "never"]) == 2
+    assert "No space left on device" in _one_line(capsys.readouterr().err)
+    assert _hashes(out) == before
+    assert not list(tmp_path.glob(".reports.staging-*"))
+
+
+def test_check_on_an_empty_folder_and_score_on_a_folder_are_exit_2(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    assert main(["check", str(tmp_path / "empty")]) == 2
+    assert "no SFIA files" in _one_line(capsys.readouterr().err)
+    assert main(["score", "--candidates", str(ROOT / "translations/pl/sfia-9/candidates")]) == 2
+    assert "is a folder" in _one_line(capsys.readouterr().err)
+
+
+def _candidates_csv(rows: list[list[str]], newline: str) -> bytes:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator=newline).writerows([["id", "provider", "text"], *rows])
+    return buf.getvalue().encode("utf-8")
+
+
+def test_candidates_with_old_mac_line_ends_are_read(tmp_path, capsys):
+    f = tmp_path / "c.csv"
+    f.write_bytes(_candidates_csv([["1", "A", "Dzień dobry"], ["1", "B", "Dzień dobry!"]], "\r"))
+    assert main(["score", "--candidates", str(f), "--lang", "pl", "--bootstrap", "0", "--format", "table"]) == 0
+    out = capsys.readouterr().out
+    assert "A " in out and "B " in out
+
+
+def test_a_huge_candidate_cell_is_exit_2_naming_its_line(tmp_path, capsys):
+    f = tmp_path / "c.csv"
+    f.write_bytes(_candidates_csv([["1", "A", "ok"], ["2", "B", "x" * 200_000]], "\n"))
+    assert main(["score", "--candidates", str(f), "--bootstrap", "0"]) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert f"{f}:3" in line and "field larger than field limit" in line
+
+
+# -- encodings ----------------------------------------------------------------------------------
+
+
+def test_a_polish_file_with_one_bad_byte_is_refused_with_line_and_offset(tmp_path, capsys):
+    data = (ROOT / "translations/pl/sfia-9/CSMG.txt").read_bytes()
+    at = data.index("Dokładnie".encode()) + 3   # the first byte of "ł" in "Dokładnie" (level 1)
+    line = data.count(b"\n", 0, at) + 1
+    bad = tmp_path / "pl" / "sfia-9" / "CSMG.txt"
+    bad.parent.mkdir(parents=True)
+    bad.write_bytes(data[:at] + b"\xff" + data[at + 1:])
+    assert main(["segments", str(bad)]) == 2
+    msg = _one_line(capsys.readouterr().err)
+    assert f"{bad}:{line}:" in msg and f"byte offset {at}" in msg and "0xff" in msg
+    assert "obsÅ" not in msg
+
+
+def test_nfd_input_gives_the_same_segments_as_nfc(tmp_path):
+    from pipeline.ingest import read_file
+
+    nfc = ROOT / "translations/pl/sfia-9/CSMG.txt"
+    nfd = tmp_path / "pl" / "sfia-9" / "CSMG.txt"
+    nfd.parent.mkdir(parents=True)
+    nfd.write_text(unicodedata.normalize("NFD", nfc.read_text(encoding="utf-8")), encoding="utf-8")
+    assert nfd.read_bytes() != nfc.read_bytes()
+    a, b = read_file(nfc), read_file(nfd)
+    assert list(a["text"]) == list(b["text"])
+
+
+def test_cp1252_files_still_read(tmp_path):
+    from pipeline.encoding import decode
+
+    text = "Skill,Code\nAnalyse “quoted” – café,ABCD\n"
+    assert decode(text.encode("cp1252"), "x.csv") == (text, "cp1252")
+
+
+# -- bounded time -------------------------------------------------------------------------------
+
+
+def test_a_one_megabyte_token_goes_through_the_checks_quickly():
+    from pipeline.checks.engine import Unit, run_checks, settings_from
+
+    settings = settings_from({}, "qa.toml")
+    token = "x@" + "y" * 1_000_000
+    units = [Unit(lang=lang, framework=9, skill="CSMG", element="level", level=1, item=None,
+                  source="Receives and handles routine customer requests.", target=f"{head} {token} {tail}",
+                  origin="t.txt:1", status="ok")
+             for lang, head, tail in (("pl", "Przyjmuje", "zgłoszenia klientów."), ("ar", "يستقبل", "طلبات الخدمة"))]
+    english = [Unit(lang="en", framework=9, skill="CSMG", element="level", level=1, item=None,
+                    source=f"Handles {token} requests.", target=None, origin="e.csv:2")]
+    run_checks(units[:1], settings)  # warm the caches of the language data
+    t = time.perf_counter()
+    run_checks(units, settings, english)
+    assert time.perf_counter() - t < 3.0   # three units; a quadratic scan took minutes
+
+
+# -- one run, one set of reports ---------------------------------------------------------------
+
+
+def test_a_run_that_dies_half_way_leaves_the_previous_complete_set(tmp_path, monkeypatch, capsys):
+    proj = _sample(tmp_path)
+    out = tmp_path / "reports"
+    (out).mkdir()
+    (out / ".gitkeep").write_text("", encoding="utf-8")
+    assert main(["run", "--config", str(proj / "qa.toml"), "--out", str(out), "--fail-on", "never"]) == 0
+    before = _hashes(out)
+    assert ".gitkeep" in before and "index.html" in before
+
+    import pipeline.report as report_mod
+
+    def dies(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report_mod, "review_workbook", dies)   # after the tables, before the workbook
+    assert main(["run", "--config", str(proj / "qa.toml"), "--out", str(out), "--fail-on", "never"]) == 130
+    assert _hashes(out) == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".reports.staging")]
+
+
+def test_a_second_run_into_the_same_folder_exits_2(tmp_path, capsys):
+    proj = _sample(tmp_path)
+    out = tmp_path / "reports"
+    with ioutil.OutputDir(out):
+        assert main(["run", "--config", str(proj / "qa.toml"), "--out", str(out)]) == 2
+        assert "another sfia-qa run is writing reports" in _one_line(capsys.readouterr().err)
+
+
+def test_files_of_an_earlier_run_go_and_a_users_files_stay(tmp_path, capsys):
+    proj = _sample(tmp_path)
+    out = tmp_path / "reports"
+    assert main(["run", "--config", str(proj / "qa.toml"), "--out", str(out), "--fail-on", "never"]) == 0
+    assert (out / "lang-ar.html").is_file()
+    (out / "my-notes.txt").write_text("mine", encoding="utf-8")
+    shutil.rmtree(proj / "translations" / "ar")
+    assert main(["run", "--config", str(proj / "qa.toml"), "--out", str(out), "--fail-on", "never"]) == 0
+    assert not (out / "lang-ar.html").exists()          # Arabic is gone from the corpus
+    assert (out / "my-notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_reports_do_not_depend_on_the_working_folder(tmp_path, monkeypatch, capsys):
+    proj = _sample(tmp_path)
+    monkeypatch.chdir(proj)
+    assert main(["run", "--config", "qa.toml", "--out", str(tmp_path / "a"), "--fail-on", "never"]) == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert main(["run", "--config", str(proj / "qa.toml"), "--out", str(tmp_path / "b"), "--fail-on", "never"]) == 0
+    a, b = _hashes(tmp_path / "a"), _hashes(tmp_path / "b")
+    assert a == b
+    text = (tmp_path / "b" / "findings.jsonl").read_text(encoding="utf-8")
+    assert str(tmp_path) not in text and '"origin": "translations/pl/sfia-9/CSMG.txt:' in text
+
+
+# -- outputs that data cannot turn into code -----------------------------------------------------
+
+
+def test_csv_cells_cannot_start_a_formula(tmp_path, capsys):
+    from pipeline import schema
+    from pipeline.output import csv_safe, to_csv
+
+    for bad in ("=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"):
+        assert csv_safe(bad) == "'" + bad
+    assert csv_safe("zarządzanie") == "zarządzanie"
+    df = schema.make(schema.SEGMENT, [{"framework": 9, "lang": "pl", "skill": "ABCD", "element": "name",
+                                       "text": "=cmd|' /C calc'!A0", "origin": "x.txt:1"}])
+    rows = list(csv.reader(io.StringIO(to_csv(df, schema.columns(schema.SEGMENT, True)))))
+    assert rows[1][schema.columns(schema.SEGMENT, True).index("text")] == "'=cmd|' /C calc'!A0"
+
+
+def test_markdown_summary_shows_links_images_and_mentions_as_text():
+    from pipeline.report.ci import _code, _md
+
+    evil = "see ![x](https://evil.example/p.png) [click](https://evil.example) @octocat <b>x</b> | y"
+    md = _md(evil)
+    assert "![x](" not in md and "[click](" not in md and "https://" not in md
+    assert "\\@octocat" in md and "<b>" not in md and "\\|" in md
+    assert _code("a`b") == "``a`b``" and _code("x|y", in_table=True) == "`x\\|y`"
+
+
+def test_help_names_the_exit_codes(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    assert "3 internal error" in capsys.readouterr().out
