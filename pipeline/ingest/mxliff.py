@@ -66,6 +66,7 @@ Provenance keys of every segment record (besides the SEGMENT columns):
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element
@@ -234,6 +235,49 @@ class _File:
     units: list[Unit]
 
 
+def _walk(f: Element):
+    """(trans-unit, enclosing group or None, paragraph number) in document order; a stack of
+    iterators, not recursion, so deeply nested groups cannot exhaust Python's stack. A group is
+    a paragraph; a unit outside any group is a paragraph of its own."""
+    para = itertools.count(1)
+    stack: list[tuple] = [(iter(_children(f, "body")), None, None)]
+    while stack:
+        it, group, gidx = stack[-1]
+        c = next(it, None)
+        if c is None:
+            stack.pop()
+            continue
+        name = _local(c.tag)
+        if name == "body" and len(stack) == 1:
+            stack.append((iter(c), None, None))
+        elif name == "group":
+            stack.append((iter(c), c, next(para)))
+        elif name == "trans-unit":
+            yield c, group, gidx if gidx is not None else next(para)
+
+
+def _unit(c: Element, group: Element | None, gidx: int, line: int, job: str | None, tools: dict[str, str],
+          where: str, pattern: str) -> Unit:
+    here = f"{where}:{line}"
+    target = _text(next(iter(_children(c, "target")), None))
+    origin = _origin(c.get(_m("trans-origin")), bool(target))
+    score = _score(c.get(_m("score")), here)
+    confirmed = (c.get(_m("confirmed")) or "0").strip().lower()
+    alts = _alts(c, tools)
+    detail = _prop_detail(c)
+    if detail is None and origin in ("tm", "mt"):
+        same = [p for k, p, t in alts if k == origin and t == target]
+        detail = same[0] if same else None
+        if detail and origin == "tm":
+            detail = detail[3:] if detail.startswith("TM ") else None
+    return Unit(uid=c.get("id") or "", line=line, source=_text(next(iter(_children(c, "source")), None)),
+                target=target, origin=origin, score=score if origin == "tm" else None,
+                confirmed=confirmed not in ("", "0", "false", "no"),
+                locked=(c.get(_m("locked")) or "").strip().lower() in TRUE or c.get("translate") == "no",
+                detail=detail, group=gidx, job=job, key=_find_key(c, group, pattern), cell=_find_cell(c, group),
+                alts=alts)
+
+
 def _read_units(data: bytes, where: str, pattern: str) -> list[_File]:
     root = parse_xml(data, where)
     if _local(root.tag) != "xliff":
@@ -241,52 +285,15 @@ def _read_units(data: bytes, where: str, pattern: str) -> list[_File]:
     if not root.get("version", "1.2").startswith("1"):
         raise InputError(where, f"MXLIFF is XLIFF 1.2, this file says version {root.get('version')!r}")
     tools = _tools(root)
-    lines = _unit_lines(data)
-    n_unit = 0
-    n_group = 0
+    lines = iter(_unit_lines(data))
     files: list[_File] = []
     for f in (c for c in root.iter() if _local(c.tag) == "file"):
         lang = f.get("target-language")
         if not lang:
             raise InputError(where, "MXLIFF <file> has no target-language attribute")
         job = f.get(_m("task-id")) or f.get("original") or None
-        units: list[Unit] = []
-
-        def walk(el: Element, group: Element | None, gidx: int) -> None:
-            nonlocal n_unit, n_group
-            for c in el:
-                name = _local(c.tag)
-                if name == "group":
-                    n_group += 1
-                    walk(c, c, n_group)
-                elif name == "trans-unit":
-                    line = lines[n_unit] if n_unit < len(lines) else 0
-                    n_unit += 1
-                    here = f"{where}:{line}"
-                    target = _text(next(iter(_children(c, "target")), None))
-                    origin = _origin(c.get(_m("trans-origin")), bool(target))
-                    score = _score(c.get(_m("score")), here)
-                    confirmed = (c.get(_m("confirmed")) or "0").strip().lower()
-                    alts = _alts(c, tools)
-                    detail = _prop_detail(c)
-                    if detail is None and origin in ("tm", "mt"):
-                        same = [p for k, p, t in alts if k == origin and t == target]
-                        detail = same[0] if same else None
-                        if detail and origin == "tm":
-                            detail = detail[3:] if detail.startswith("TM ") else None
-                    units.append(Unit(
-                        uid=c.get("id") or "", line=line, source=_text(next(iter(_children(c, "source")), None)),
-                        target=target, origin=origin, score=score if origin == "tm" else None,
-                        confirmed=confirmed not in ("", "0", "false", "no"),
-                        locked=(c.get(_m("locked")) or "").strip().lower() in TRUE or c.get("translate") == "no",
-                        detail=detail, group=gidx, job=job, key=_find_key(c, group, pattern), cell=_find_cell(c, group),
-                        alts=alts))
-                elif name in ("body",):
-                    walk(c, group, gidx)
-
-        for body in _children(f, "body"):
-            n_group += 1
-            walk(body, None, n_group)
+        units = [_unit(tu, group, gidx, next(lines, 0), job, tools, where, pattern)
+                 for tu, group, gidx in _walk(f)]
         files.append(_File(normalize_tag(lang), job, units))
     if not any(f.units for f in files):
         raise InputError(where, "no trans-units in the MXLIFF file")
@@ -353,7 +360,7 @@ def _cell_groups(f: _File, layout: dict, fw: int, where: str, pattern: str) -> l
                     paras.append([u])
             counters = {"guidance": 0, "activity": 0}
             lines = [" ".join(x.source for x in p) for p in paras]
-            for kind, _text_, i in split_guidance("\n".join(lines)):
+            for kind, _line_text, i in split_guidance("\n".join(lines)):
                 counters[kind] += 1
                 out.append(({**base, "element": kind, "item": counters[kind]}, paras[i]))
         else:
