@@ -41,6 +41,7 @@ Segment keys, first found wins (per trans-unit):
    column of the same row (see :data:`LAYOUTS`);
 6. otherwise the file is refused (InputError, one line).
 
+A unit without a key of its own takes the key of another unit of its paragraph (``<group>``).
 Units with the same key (Phrase splits a level statement into sentences) form one segment:
 texts joined with a space, in file order. In a spreadsheet guidance cell each paragraph
 (``<group>``) is one line of the cell and splits into guidance paragraphs and activity
@@ -294,6 +295,14 @@ def _read_units(data: bytes, where: str, pattern: str) -> list[_File]:
         job = f.get(_m("task-id")) or f.get("original") or None
         units = [_unit(tu, group, gidx, next(lines, 0), job, tools, where, pattern)
                  for tu, group, gidx in _walk(f)]
+        # the segments of one paragraph (one unit of the exported file) share its key, even
+        # where only the first of them carries it (a note is kept once per paragraph)
+        para_key: dict[int, str] = {}
+        for u in units:
+            if u.key:
+                para_key.setdefault(u.group, u.key)
+        for u in units:
+            u.key = u.key or para_key.get(u.group)
         files.append(_File(normalize_tag(lang), job, units))
     if not any(f.units for f in files):
         raise InputError(where, "no trans-units in the MXLIFF file")
