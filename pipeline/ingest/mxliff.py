@@ -81,7 +81,9 @@ from pipeline.langdata import normalize_tag
 M_NS = "http://www.memsource.com/mxlf/2.0"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 KEY_CONTEXT_TYPES = {"x-key", "x-sfia-key"}
-CELL_RE = re.compile(r"(?:^|[\s:])(?:'?(?P<sheet>[^!'\s:][^!']*?)'?!)\$?(?P<col>[A-Z]{1,3})\$?(?P<row>[0-9]{1,7})\b")
+# 'Skills!O12', 'Sheet: Skills!O12', "'SFIA 9'!$O$12"; sheet names are at most 31 characters (Excel),
+# which also bounds the regex's work on a long hostile context.
+CELL_RE = re.compile(r"(?:^|[\s:])'?(?P<sheet>[^!'\s:][^!':]{0,30}?)'?!\$?(?P<col>[A-Z]{1,3})\$?(?P<row>[0-9]{1,7})\b")
 TRUE = {"1", "true", "yes", "locked"}
 
 # The official skills spreadsheet (the layout of pipeline.ingest.sheet), by column letter.
