@@ -52,10 +52,11 @@ Provenance keys of every segment record (besides the SEGMENT columns):
 =============  ===========  ==========================================================
 ``tm_score``   float|None   TM match score 0..101 (``m:score`` x 100) when the target came
                             from the TM, else None; several units: the lowest
-``trans_origin`` str        ``tm`` (pre-translated from a TM), ``mt`` (machine translation),
-                            ``human`` (typed by a person: ``m:trans-origin`` ``null`` or
-                            ``interactive`` with a target), ``none`` (the file does not say);
-                            several units: ``tm`` only if all are, else the first other one
+``trans_origin`` str        ``tm`` (``m:trans-origin="tm"``: pre-translated from a TM), ``mt``
+                            (``mt``, or ``ai``: machine translation), ``human`` (``null`` or
+                            ``interactive`` with a target: typed by a person), ``none`` (no or
+                            an unknown origin); several units: ``tm`` only if all are, else the
+                            first other one
 ``origin_detail`` str|None  the MT engine or TM name, where the file says it
 ``confirmed``  bool         every unit confirmed (``m:confirmed`` > 0)
 ``locked``     bool         any unit locked (``m:locked``)
@@ -79,7 +80,6 @@ from pipeline.keys import DEFAULT_PATTERN, format_key, parse_key
 from pipeline.langdata import normalize_tag
 
 M_NS = "http://www.memsource.com/mxlf/2.0"
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 KEY_CONTEXT_TYPES = {"x-key", "x-sfia-key"}
 # 'Skills!O12', 'Sheet: Skills!O12', "'SFIA 9'!$O$12"; sheet names are at most 31 characters (Excel),
 # which also bounds the regex's work on a long hostile context.
@@ -144,9 +144,9 @@ def _score(raw: str | None, where: str) -> float | None:
 
 def _origin(raw: str | None, has_target: bool) -> str:
     v = (raw or "").strip().lower()
-    if v in ("tm", "memsource-tm", "transmem", "101", "100"):
+    if v in ("tm", "memsource-tm", "transmem"):
         return "tm"
-    if v in ("mt", "machine-trans", "ai", "mtqe"):
+    if v in ("mt", "machine-trans", "ai"):
         return "mt"
     if v in ("null", "interactive", "human", "manual") and has_target:
         return "human"
