@@ -240,3 +240,10 @@ def test_spreadsheet_job_without_version_or_code_cell_is_refused(tmp_path, capsy
     body = _unit(0, "Customer service support", "Dział", _cell("Skills!K5"))
     with pytest.raises(InputError, match="row 5 has no skill code"):
         read_mxliff((HEAD + body + TAIL).encode(), "s.mxliff", framework_hint=9)
+
+
+def test_utf16_job_reads_alike_with_the_same_lines():
+    text = PL.read_text(encoding="utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    a = read_mxliff(PL.read_bytes(), "job")
+    b = read_mxliff(text.encode("utf-16"), "job")
+    assert a == b and a[0]["origin"] == "job:23"

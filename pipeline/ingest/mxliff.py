@@ -125,7 +125,8 @@ class Unit:
 
 def _unit_lines(data: bytes) -> list[int]:
     """Line of each <trans-unit> start tag, in document order (comments blanked first)."""
-    text = data.decode("utf-8", "replace")
+    enc = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8"
+    text = data.decode(enc, "replace")
     text = re.sub(r"<!--.*?-->|<!\[CDATA\[.*?\]\]>", lambda m: "\n" * m.group(0).count("\n"), text, flags=re.S)
     return [text.count("\n", 0, m.start()) + 1 for m in re.finditer(r"<(?:[\w.-]+:)?trans-unit[\s>/]", text)]
 
