@@ -19,7 +19,6 @@ from pipeline.config import read_toml
 from pipeline.errors import ConfigError
 
 LANG_DIR = Path(str(resources.files("pipeline") / "lang"))
-ARABIC_INDIC = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 
 def base_tag(tag: str) -> str:

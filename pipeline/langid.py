@@ -64,6 +64,12 @@ class Verdict:
 
 
 @cache
+def script_of(ch: str) -> str | None:
+    """The Unicode script of a letter ('Latin', 'Arabic', 'Cyrillic'...), None for a non-letter."""
+    return _script_of(ch)
+
+
+@cache
 def _script_of(ch: str) -> str | None:
     if not ch.isalpha():
         return None

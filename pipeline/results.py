@@ -46,16 +46,15 @@ class Scored:
     boards: Mapping[str, dict] = field(default_factory=dict)   # lang -> leaderboard (scores.json)
     candidates: pd.DataFrame = field(default_factory=lambda: schema.empty(schema.CANDIDATE))
     drafts: pd.DataFrame = field(default_factory=lambda: schema.empty(schema.DRAFT))
-    findings: pd.DataFrame = field(default_factory=lambda: schema.empty(schema.FINDING))  # QA3xx signals
     notes: tuple[str, ...] = ()              # problems worth a line in --verbose
 
 
 @dataclass(frozen=True)
 class Checked:
-    """checks: every finding, and how often each suppression matched."""
+    """checks: every finding, and how many findings each suppression entry matched."""
 
     findings: pd.DataFrame                   # schema.FINDING
-    suppressed: int = 0
+    suppression_use: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,5 +64,5 @@ class RunResult:
     ingested: Ingested
     aligned: Aligned
     scored: Scored
-    findings: pd.DataFrame                   # schema.FINDING: marker audit, MT signals, checks
+    findings: pd.DataFrame                   # schema.FINDING: every check, markers and MT signals included
     timings: Mapping[str, float] = field(default_factory=dict)

@@ -1,6 +1,8 @@
 """``sfia-qa run``: every stage, in order, on the corpus that ``qa.toml`` names.
 
-    ingest -> align -> drift -> marker audit -> score -> check -> report
+    ingest -> align -> drift -> score -> check -> report
+
+(the marker audit is a group of checks: QA1xx)
 
 Each stage is a function from earlier stages' results to a frozen result
 (:mod:`pipeline.results`); this module is the only place that knows their order. Only ingest
@@ -19,8 +21,7 @@ import pandas as pd
 
 from pipeline import schema
 from pipeline.align import align_english, align_translations
-from pipeline.audit import audit_markers
-from pipeline.checks.engine import settings_from as check_settings
+from pipeline.checks.settings import settings_from as check_settings
 from pipeline.checks.stage import check_stage
 from pipeline.config import Config
 from pipeline.drift import classify, with_drift
@@ -73,6 +74,8 @@ def run(cfg: Config, out: str | None = None, fail_on: str | None = None, changed
         try:
             return _run(cfg, stage, out_dir, fail_on or cfg.fail_on, changed_since, annotations, verbose)
         except OSError as e:
+            if e.errno is None:  # not the file system (a missing template is a bug: exit 3)
+                raise
             raise ConfigError(out_dir, f"cannot write the reports: {e.strerror or e}") from None
 
 
@@ -95,32 +98,22 @@ def _run(cfg: Config, stage: Path, out_dir: Path, fail_on: str, changed_since: s
     with t.stage("align+drift"):
         aligned = analyse(ingested.english, ingested.translations,
                           float(drift_opts.get("pair_threshold", 0.4)), bool(drift_opts.get("case_is_cosmetic", True)))
-    with t.stage("audit"):
-        markers = audit_markers(aligned.alignment)
     with t.stage("score"):
         scored = score_stage(ingested.candidates, ingested.translations, aligned.alignment, scoring,
                              cfg.key_pattern)
     for note in scored.notes:
         t.log(note)
     with t.stage("check"):
-        checked = check_stage(aligned.alignment, ingested.english, checking)
+        checked = check_stage(aligned.alignment, ingested.english, checking, scored)
     t.log(f"checks: {len(checked.findings)} findings")
 
-    findings = _concat_findings(markers, scored.findings, checked.findings)
-    result = RunResult(ingested, aligned, scored, findings, t)
+    result = RunResult(ingested, aligned, scored, checked.findings, t)
     with t.stage("report"):
         gating = write_reports(result, stage, fail_on=fail_on, changed_since=changed_since,
                                annotations=annotations, verbose=verbose, root=cfg.root)
     rc = gate(gating, fail_on)
-    print(summary_line(findings, fail_on, rc, changed_since), file=sys.stderr)
+    print(summary_line(result.findings, fail_on, rc, changed_since), file=sys.stderr)
     return rc
-
-
-def _concat_findings(*frames: pd.DataFrame) -> pd.DataFrame:
-    frames = tuple(f for f in frames if f is not None and len(f))
-    if not frames:
-        return schema.empty(schema.FINDING)
-    return schema.make(schema.FINDING, pd.concat(frames, ignore_index=True))
 
 
 def summary_line(findings: pd.DataFrame, fail_on: str, rc: int, changed_since: str | None) -> str:

@@ -188,6 +188,9 @@ CANDIDATE = _cols(
     Column("rank", "Int64", True, "1 = best pick for the segment"),
     Column("best", "boolean", True),
     Column("origin", "string", True, "'path:line' of the candidate"),
+    Column("explain", "object", True, "signal -> why ({'numbers': 'the candidate has 24...'})", public=False),
+    Column("path", "string", True, public=False),
+    Column("line", "Int64", True, public=False),
 )
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pipeline.checks.engine import Glossary, Settings, Unit, run_checks
+from pipeline.checks.glossary import Glossary
+from pipeline.checks.runner import run_checks
+from pipeline.checks.settings import Settings
+from pipeline.checks.units import Unit
 from pipeline.checks.text import morph
 
 

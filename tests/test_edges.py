@@ -54,7 +54,7 @@ def test_an_unexpected_exception_is_exit_3_with_one_line(monkeypatch, capsys, tm
     def boom(*a, **k):
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr(run_mod, "audit_markers", boom)
+    monkeypatch.setattr(run_mod, "score_stage", boom)
     proj = _sample(tmp_path)
     assert main(["run", "--config", str(proj / "qa.toml"), "--out", str(tmp_path / "r")]) == 3
     line = _one_line(capsys.readouterr().err)
@@ -191,7 +191,9 @@ def test_cp1252_files_still_read(tmp_path):
 
 
 def test_a_one_megabyte_token_goes_through_the_checks_quickly():
-    from pipeline.checks.engine import Unit, run_checks, settings_from
+    from pipeline.checks.runner import run_checks
+    from pipeline.checks.settings import settings_from
+    from pipeline.checks.units import Unit
 
     settings = settings_from({}, "qa.toml")
     token = "x@" + "y" * 1_000_000

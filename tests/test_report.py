@@ -31,7 +31,6 @@ ATTR = 'x" onmouseover="alert(3)'
 AR_LEVEL3 = "يتعامل مع طلبات العملاء عبر قنوات SFIA 9 في المستوى 3."
 ARABIC = re.compile(r"[\u0600-\u06FF]")
 
-import pipeline.audit  # noqa: E402,F401  (registers QA101-QA105)
 
 
 def _row(lang, skill, element, level=None, item=None, en_8=None, en_9=None, tgt_8=None, tgt_9=None,

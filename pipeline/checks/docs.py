@@ -82,14 +82,9 @@ def _cell(s: str) -> str:
 
 
 def table() -> str:
-    from pipeline.checks import load_rules
-
-    load_rules()
     rows = ["| code | name | severity | languages | finds | options |", "| --- | --- | --- | --- | --- | --- |"]
     for c in sorted(REGISTRY.values(), key=lambda c: c.code):
-        langs = ", ".join(c.languages) if c.languages else "all"
-        if c.scope in ("source", "source-page"):
-            langs = "en (source)"
+        langs = c.languages
         opts = ", ".join(f"`{k} = {str(v).lower() if isinstance(v, bool) else v}`" for k, v in c.settings.items())
         rows.append(f"| {c.code} | `{c.name}` | {c.severity} | {langs} | {_cell(c.summary)} | {opts} |")
     return "\n".join(rows) + "\n"

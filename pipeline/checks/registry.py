@@ -1,28 +1,49 @@
-"""The check registry: every rule's stable code, name, severity, rationale and languages.
+"""The check catalogue: every rule's stable code, name, severity, rationale and scope.
 
-A rule is declared once with :func:`register`; reports, the README table and the
-``--fail-on`` gate all read its metadata from here. Codes are grouped by prefix:
+A rule is a function decorated with :func:`register`, which attaches its :class:`Check`
+declaration to the function (``func.check``) and changes nothing global. The catalogue is the
+explicit list :data:`RULE_MODULES`: :data:`REGISTRY` is built from the rules those modules
+define, once, on first use. Reports, the README table and the ``--fail-on`` gate all read the
+metadata from here. Codes are grouped by prefix:
 
-* ``QA1xx`` SFIA 8 -> 9 drift and the ``(modified)``/``(unchanged)`` marker audit
 * ``QA0xx`` the check machinery itself (suppressions that no longer match)
+* ``QA1xx`` the ``(modified)``/``(unchanged)`` marker audit against the SFIA 8 -> 9 drift
 * ``QA2xx`` structure and content (missing, untranslated, wrong language, numbers, lists)
-* ``QA3xx`` reserved: MT-candidate signals (the score stage)
+* ``QA3xx`` MT-candidate signals (from the score stage's tables)
 * ``QA4xx`` punctuation and typography
 * ``QA5xx`` terminology and consistency (skill name, glossary, same source/same target)
-* ``QA6xx`` script and right-to-left text (Arabic)
+* ``QA6xx`` script and right-to-left text
 * ``QA7xx`` the English source itself, reported against the English
 
-``scope`` says what a rule's function receives (see :mod:`pipeline.checks.engine`):
-``segment`` one translated unit, ``page`` the units of one skill page, ``corpus`` every
-unit of a language and SFIA version, ``source`` / ``source-page`` the English the same way.
+``scope`` says what a rule's function receives (see :mod:`pipeline.checks.runner`): ``segment``
+one translated unit, ``page`` the units of one skill page, ``corpus`` every unit of a language and
+SFIA version, ``source`` / ``source-page`` the English the same way, ``candidate`` one MT candidate,
+``draft`` one segment of an assembled SFIA 9 draft, ``meta`` none (the runner emits it).
+``requires`` names the language data a rule needs (``"punctuation.latin_to_native"``): the rule
+runs only for languages whose data file has it, instead of a language list in code.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from pipeline.schema import SEVERITIES
+
+SCOPES = ("segment", "page", "corpus", "source", "source-page", "candidate", "draft", "meta")
+
+# The catalogue, in documentation order. Adding a rule module means adding it here.
+RULE_MODULES = (
+    "pipeline.checks.rules_meta",
+    "pipeline.checks.rules_markers",
+    "pipeline.checks.rules_structure",
+    "pipeline.checks.rules_mt",
+    "pipeline.checks.rules_punct",
+    "pipeline.checks.rules_terms",
+    "pipeline.checks.rules_script",
+    "pipeline.checks.rules_source",
+)
 
 
 @dataclass(frozen=True)
@@ -32,36 +53,95 @@ class Check:
     severity: str
     summary: str
     rationale: str = ""
-    languages: tuple[str, ...] = ()  # empty: every language
     group: str = ""
     settings: dict = field(default_factory=dict, hash=False, compare=False)
     func: Callable | None = field(default=None, hash=False, compare=False)
     scope: str = "segment"
+    requires: tuple[str, ...] = ()   # language data keys ("section.key") the rule needs
 
     def applies_to(self, lang: str) -> bool:
-        from pipeline.langdata import base_tag
+        """Whether the rule runs for a language: its data file has every key the rule requires."""
+        if not self.requires:
+            return True
+        from pipeline.langdata import ConfigError, load
 
-        return not self.languages or base_tag(lang) in self.languages
+        try:
+            data = load(lang)
+        except ConfigError:
+            return False
+        return all(_has(data.raw, key) for key in self.requires)
+
+    @property
+    def languages(self) -> str:
+        """For documentation: which languages the rule runs for."""
+        if self.scope in ("source", "source-page"):
+            return "en (source)"
+        return "with " + ", ".join(f"`{r}`" for r in self.requires) if self.requires else "all"
 
 
-REGISTRY: dict[str, Check] = {}
+def _has(data: dict, dotted: str) -> bool:
+    node = data
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return bool(node)
 
 
 def register(code: str, name: str, severity: str, summary: str, *, rationale: str = "",
-             languages: tuple[str, ...] = (), group: str = "", settings: dict | None = None,
-             scope: str = "segment"):
-    """Decorator (or plain call with func=None) declaring a check."""
+             group: str = "", settings: dict | None = None, scope: str = "segment",
+             requires: tuple[str, ...] = ()):
+    """Decorator declaring a rule: attaches its :class:`Check` to the function as ``.check``."""
     if severity not in SEVERITIES:
         raise ValueError(f"{code}: unknown severity {severity}")
+    if scope not in SCOPES:
+        raise ValueError(f"{code}: unknown scope {scope}")
 
     def deco(func):
-        if code in REGISTRY and REGISTRY[code].name != name:
-            raise ValueError(f"check code {code} is already used by {REGISTRY[code].name}")
-        REGISTRY[code] = Check(code, name, severity, summary, rationale, tuple(languages), group,
-                               dict(settings or {}), func, scope)
+        func.check = Check(code, name, severity, summary, rationale, group, dict(settings or {}), func, scope,
+                           tuple(requires))
         return func
 
     return deco
+
+
+def _catalogue() -> dict[str, Check]:
+    out: dict[str, Check] = {}
+    names: dict[str, str] = {}
+    for module in RULE_MODULES:
+        mod = importlib.import_module(module)
+        for obj in vars(mod).values():
+            c = getattr(obj, "check", None)
+            if not isinstance(c, Check) or getattr(obj, "__module__", None) != module:
+                continue
+            if c.code in out or c.name in names:
+                raise ValueError(f"check {c.code} {c.name} is declared twice")
+            out[c.code] = c
+            names[c.name] = c.code
+    return dict(sorted(out.items()))
+
+
+class _Registry(Mapping[str, Check]):
+    """code -> :class:`Check`, built from :data:`RULE_MODULES` on first use."""
+
+    _data: dict[str, Check] | None = None
+
+    def _all(self) -> dict[str, Check]:
+        if self._data is None:
+            self._data = _catalogue()
+        return self._data
+
+    def __getitem__(self, code: str) -> Check:
+        return self._all()[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+REGISTRY: Mapping[str, Check] = _Registry()
 
 
 def get(code_or_name: str) -> Check:
@@ -74,7 +154,7 @@ def get(code_or_name: str) -> Check:
 def finding(check: Check | str, *, lang: str, message: str, framework=None, skill=None, element=None,
             level=None, item=None, evidence=None, origin=None, path=None, line=None,
             severity: str | None = None) -> dict:
-    """A finding record (schema.FINDING) for a registered check."""
+    """A finding record (schema.FINDING) for a catalogued check."""
     c = check if isinstance(check, Check) else get(check)
     return {"code": c.code, "check": c.name, "severity": severity or c.severity, "lang": lang,
             "framework": framework, "skill": skill, "element": element, "level": level, "item": item,

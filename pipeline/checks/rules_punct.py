@@ -12,7 +12,7 @@ from pipeline.checks.common import (
     unbalanced_brackets,
     unbalanced_quotes,
 )
-from pipeline.checks.engine import Hit
+from pipeline.checks.units import Hit
 from pipeline.checks.registry import register
 from pipeline.checks.text import span
 

@@ -18,9 +18,9 @@ from pipeline.checks.common import (
     unbalanced_brackets,
     unbalanced_quotes,
 )
-from pipeline.checks.engine import Hit
+from pipeline.checks.units import Hit
 from pipeline.checks.registry import register
-from pipeline.checks.text import WORD_RE, sentence_starts, span
+from pipeline.checks.text import sentence_starts, span, word_re
 
 G = "source"
 
@@ -41,7 +41,7 @@ def lowercase_sentence(u, env, opts):
     if u.element == "activity":
         starts = starts[1:]
     for i in starts:
-        m = WORD_RE.match(t, i)
+        m = word_re().match(t, i)
         if m and m.group(0)[0].islower():
             yield Hit(u, f"In the English of {u.label}, a sentence starts lower-case: {m.group(0)!r}.",
                       [span("source", t, m.start(), m.end())])

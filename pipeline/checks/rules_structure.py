@@ -6,10 +6,10 @@ import re
 from collections import Counter
 
 from pipeline.checks.common import describe_ending, ending, ending_span, first_letter_case, minority, quote
-from pipeline.checks.engine import Hit
+from pipeline.checks.units import Hit
 from pipeline.checks.registry import register
 from pipeline.checks.text import span, words, ws
-from pipeline.langdata import ARABIC_INDIC
+from pipeline.text.normalize import ascii_digits
 
 G = "structure"
 
@@ -150,13 +150,13 @@ def wrong_language(units, env, opts):
                       [span("target", u.target, 0, len(u.target))])
 
 
-NUMBER = re.compile(r"(?<![\w.,])[0-9٠-٩۰-۹]+(?:[.,][0-9٠-٩۰-۹]+)*(?![\w])")
+NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?![\w])")   # \d: the digits of any script
 
 
 def numbers(text: str) -> list[tuple[str, int, int]]:
     out = []
     for m in NUMBER.finditer(text):
-        v = m.group(0).translate(ARABIC_INDIC).replace(",", "").replace(".", "")
+        v = ascii_digits(m.group(0)).replace(",", "").replace(".", "")
         out.append((v.lstrip("0") or "0", m.start(), m.end()))
     return out
 
@@ -164,7 +164,7 @@ def numbers(text: str) -> list[tuple[str, int, int]]:
 @register("QA207", "numbers-differ", "error",
           "A number (a level number, a count) of the English is missing from the translation, or added.",
           rationale="Numbers carry meaning that no reviewer can infer: 'level 5' translated as 'poziom 6' "
-                    "changes the framework. Arabic-Indic and Western digits count as the same number.",
+                    "changes the framework. Digits of any script count as the same number (Arabic-Indic ٥ = 5).",
           group=G)
 def numbers_differ(u, env, opts):
     if not (u.source and u.target):

@@ -1,8 +1,10 @@
-"""The check stage of ``sfia-qa run``: every QA check over the aligned corpus.
+"""The check stage of ``sfia-qa run``: every QA check over the aligned corpus and the score
+stage's tables.
 
-SFIA 9 translations are checked against the SFIA 9 English, SFIA 8 against SFIA 8, and the
-English of both versions by the source checks. Settings come from ``[checks]`` of qa.toml;
-suppressions from the committed file it names (default ``qa-suppressions.toml`` beside qa.toml).
+SFIA 9 translations are checked against the SFIA 9 English, SFIA 8 against SFIA 8, the English
+of both versions by the source checks (QA7xx), the ``(modified)``/``(unchanged)`` markers against
+the drift (QA1xx), and the MT candidates and drafts by their signals (QA3xx). Settings come from
+``[checks]`` of qa.toml; suppressions from the committed file it names.
 """
 
 from __future__ import annotations
@@ -11,15 +13,21 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from pipeline.checks.engine import Settings, run_checks, units_from_alignment, units_from_segments
-from pipeline.results import Checked
+from pipeline.checks.runner import check_units
+from pipeline.checks.settings import Settings
+from pipeline.checks.units import units_from_alignment, units_from_candidates, units_from_drafts, units_from_segments
+from pipeline.results import Checked, Scored
 
 
-def check_stage(alignment: pd.DataFrame, english: Mapping[int, pd.DataFrame], settings: Settings) -> Checked:
-    units = units_from_alignment(alignment)
+def check_stage(alignment: pd.DataFrame, english: Mapping[int, pd.DataFrame], settings: Settings,
+                scored: Scored | None = None) -> Checked:
     english_units = []
     for fw in sorted(english):
         df = english[fw]
         if df is not None and len(df):
             english_units += units_from_segments(df, english=True)
-    return Checked(findings=run_checks(units, settings, english_units))
+    candidates = units_from_candidates(scored.candidates) if scored is not None else []
+    drafts = units_from_drafts(scored.drafts) if scored is not None else []
+    outcome = check_units(units_from_alignment(alignment), settings, english_units,
+                          candidates=candidates, drafts=drafts)
+    return Checked(findings=outcome.findings, suppression_use=outcome.suppression_use)

@@ -9,17 +9,12 @@ section of ``pipeline/lang/<code>.toml``.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from pipeline import langdata
 
-# A word: letters and digits (Unicode), Arabic combining marks and tatweel inside, inner
-# hyphens and apostrophes kept ("self-service", "don't").
-# One character class (not an alternation): the scan of a long text stays fast. The underscore
-# (a \w character) counts as a letter here; translations do not write it.
-_CH = r"[\w\u0610-\u061A\u064B-\u065F\u0670\u0640]"
-WORD_RE = re.compile(rf"{_CH}+(?:[-'’]{_CH}+)*")
 BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 
 
@@ -39,7 +34,39 @@ def words(text: str) -> list[tuple[str, int, int]]:
 
 @lru_cache(maxsize=4096)
 def _words(text: str) -> tuple[tuple[str, int, int], ...]:
-    return tuple((m.group(0), m.start(), m.end()) for m in WORD_RE.finditer(text))
+    return tuple((m.group(0), m.start(), m.end()) for m in word_re().finditer(text))
+
+
+@cache
+def _mark_class() -> str:
+    """Every combining mark (Unicode categories Mn, Mc, Me) of the first two planes, as
+    regex-class ranges: vowel signs are part of the word they sit on, in any script."""
+    ranges: list[list[int]] = []
+    for cp in range(0x20000):
+        if unicodedata.category(chr(cp)) in ("Mn", "Mc", "Me"):
+            if ranges and ranges[-1][1] == cp - 1:
+                ranges[-1][1] = cp
+            else:
+                ranges.append([cp, cp])
+
+    def esc(cp: int) -> str:
+        return f"\\u{cp:04x}" if cp < 0x10000 else f"\\U{cp:08x}"
+
+    return "".join(esc(a) if a == b else f"{esc(a)}-{esc(b)}" for a, b in ranges)
+
+
+@cache
+def word_re() -> re.Pattern:
+    """A word: letters and digits of any script with their combining marks, inner hyphens and
+    apostrophes kept ("self-service", "don't"). One character class, not an alternation, so the
+    scan of a long text stays fast; the underscore (a \\w character) counts as a letter."""
+    ch = rf"[\w{_mark_class()}]"
+    return re.compile(rf"{ch}+(?:[-'’]{ch}+)*")
+
+
+def strip_marks(text: str) -> str:
+    """The text without combining marks (Arabic short vowels, Hebrew points...)."""
+    return re.sub(f"[{_mark_class()}]", "", text)
 
 
 @dataclass(frozen=True)
@@ -54,13 +81,15 @@ class Morph:
     prefixes: tuple[str, ...] = ()
     min_stem: int = 4
     max_suffix: int = 3
+    ignorable: str = ""   # characters that are not spelling ([script] stretching: tatweel)
 
     def forms(self, word: str) -> tuple[str, ...]:
         return _forms(self, word)
 
     def _forms(self, word: str) -> tuple[str, ...]:
-        w = word.casefold().replace("\u0640", "")
-        w = re.sub(r"[\u0610-\u061A\u064B-\u065F\u0670]", "", w)
+        w = strip_marks(word.casefold())
+        if self.ignorable:
+            w = w.translate({ord(c): None for c in self.ignorable})
         out = [w]
         for p in self.prefixes:
             if w.startswith(p) and len(w) - len(p) >= max(self.min_stem - 1, 2):
@@ -100,9 +129,11 @@ def _forms(m: Morph, word: str) -> tuple[str, ...]:
 
 @cache
 def morph(lang: str) -> Morph:
-    m = langdata.load(lang).section("morphology")
+    data = langdata.load(lang)
+    m = data.section("morphology")
     return Morph(tuple(sorted(m.get("prefixes", []), key=len, reverse=True)),
-                 int(m.get("min_stem", 4)), int(m.get("max_suffix", 3)))
+                 int(m.get("min_stem", 4)), int(m.get("max_suffix", 3)),
+                 "".join(data.section("script").get("stretching", [])))
 
 
 def final_punct(text: str) -> str:
@@ -114,14 +145,23 @@ def final_punct(text: str) -> str:
     return m.group(0) if m else ""
 
 
-_PUNCT_CLASS = {"؟": "?", "؛": ";", "،": ",", "…": "...", "。": "."}
+@cache
+def _punct_class() -> dict[str, str]:
+    """Native punctuation -> its Latin counterpart, from every language's ``[punctuation]
+    latin_to_native`` (Arabic ، ؛ ؟ -> , ; ?), plus the ellipsis and the ideographic full stop."""
+    out = {"…": "...", "。": "."}
+    for code in langdata.available():
+        for latin, native in langdata.load(code).section("punctuation").get("latin_to_native", {}).items():
+            out.setdefault(native, latin)
+    return out
 
 
 def punct_class(p: str) -> str:
     """'؟' -> '?', '...' -> '...', '.' -> '.': punctuation compared across scripts."""
     if not p:
         return ""
-    p = "".join(_PUNCT_CLASS.get(c, c) for c in p)
+    table = _punct_class()
+    p = "".join(table.get(c, c) for c in p)
     if set(p) == {"."} and len(p) >= 3:
         return "..."
     return p[-1]

@@ -38,7 +38,7 @@ def register(sub) -> None:
 
 def _settings(args):
     from pipeline import config as config_mod
-    from pipeline.checks.engine import settings_from
+    from pipeline.checks.settings import settings_from
 
     path = args.config or ("qa.toml" if Path("qa.toml").is_file() else None)
     cfg = config_mod.load(path)
@@ -48,7 +48,9 @@ def _settings(args):
 
 def cmd_check(args) -> int:
     from pipeline import output, schema
-    from pipeline.checks.engine import get_check, run_checks, units_from_alignment, units_from_segments
+    from pipeline.checks.registry import get as get_check
+    from pipeline.checks.runner import run_checks
+    from pipeline.checks.units import units_from_alignment, units_from_segments
     from pipeline.ingest import is_english, read_paths
     from pipeline.report.ci import gate
     from pipeline.run import analyse

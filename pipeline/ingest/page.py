@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from pipeline.errors import InputError
-from pipeline.langdata import ARABIC_INDIC, Language
+from pipeline.langdata import Language
 
 TITLE_RE = re.compile(r"^(?P<name>.*?\S)\s+\(?(?P<code>[A-Z][A-Z0-9]{3})\)?$")
 
@@ -47,7 +47,7 @@ def parse_page(text: str, where: str, lang: Language, framework: int, lang_tag: 
         m = rules.level_heading.match(head)
         if not m:
             return None
-        return int(m.group("level").translate(ARABIC_INDIC))
+        return int(m.group("level"))  # int() reads the digits of any script (Arabic-Indic too)
 
     def structural(line: str) -> bool:
         head, _ = rules.split_marker(line)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from statistics import median
 
 from pipeline import langid
-from pipeline.langdata import ARABIC_INDIC
+from pipeline.text.normalize import ascii_digits
 
 HARD = ("empty", "copy-of-source", "wrong-language")
 SOFT = ("numbers", "length-outlier")
@@ -41,8 +41,8 @@ def _norm(s: str) -> str:
 
 
 def numbers(text: str) -> Counter:
-    """The numbers of a text, digits normalised (Arabic-Indic -> ASCII, 1,000 == 1000)."""
-    return Counter(re.sub(r"[.,](?=\d{3}\b)", "", m) for m in _NUM.findall(text.translate(ARABIC_INDIC)))
+    """The numbers of a text, digits of any script normalised (Arabic-Indic -> ASCII, 1,000 == 1000)."""
+    return Counter(re.sub(r"[.,](?=\d{3}\b)", "", m) for m in _NUM.findall(ascii_digits(text)))
 
 
 def detect(segments: Sequence[Sequence[str | None]], sources: Sequence[str | None] | None, lang: str | None,

@@ -1,9 +1,9 @@
 """The score stage of ``sfia-qa run``: MT candidates -> leaderboards, scored candidates, drafts.
 
 Per language, ingest's candidates are scored (the language's SFIA 9 translation, when one was
-ingested, is the final text: reference and post-edit target), each candidate's signals become
-``QA3xx`` findings, and for every language with an SFIA 8 translation an SFIA 9 draft is
-assembled. Nothing is read or written here: the report stage writes ``scores.json``,
+ingested, is the final text: reference and post-edit target), each candidate gets its signals
+(the check stage reports them as ``QA3xx``), and for every language with an SFIA 8 translation
+an SFIA 9 draft is assembled. Nothing is read or written here: the report stage writes ``scores.json``,
 ``candidates.csv`` and ``drafts/``.
 
 ``qa.toml`` ``[score]``: ``bootstrap`` (1000), ``seed`` (12345), ``metrics``
@@ -16,7 +16,6 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline import schema
-from pipeline.checks.registry import finding, register
 from pipeline.errors import ConfigError
 from pipeline.keys import DEFAULT_PATTERN, format_key
 from pipeline.langdata import base_tag
@@ -27,27 +26,6 @@ from pipeline.score.inputs import corpus_from_table
 from pipeline.score.leaderboard import Settings, score
 from pipeline.score.signals import Options
 
-_RATIONALE = ("MT candidates are where SFIA 9 drafts start. A candidate with a hard signal "
-              "is never picked as a segment's best; the finding says why, so a reviewer "
-              "can judge the provider, not only the segment.")
-register("QA301", "mt-empty-candidate", "info", "An MT provider returned no text for a segment.",
-         rationale=_RATIONALE, group="score")(None)
-register("QA302", "mt-copy-of-source", "info", "An MT candidate is the English source, untranslated.",
-         rationale=_RATIONALE, group="score")(None)
-register("QA303", "mt-wrong-language", "info", "An MT candidate is not in the target language.",
-         rationale=_RATIONALE, group="score")(None)
-register("QA304", "mt-number-mismatch", "info", "An MT candidate's numbers differ from the source's.",
-         rationale=_RATIONALE, group="score")(None)
-register("QA305", "mt-length-outlier", "info",
-         "An MT candidate is much shorter or longer than the others (a dropped or added sentence).",
-         rationale=_RATIONALE, group="score")(None)
-register("QA306", "mt-no-usable-candidate", "warning",
-         "A changed segment has no usable MT candidate, so the SFIA 9 draft lacks it.",
-         rationale="Every candidate had a hard signal (or none existed): the segment must be translated by hand.",
-         group="score")(None)
-
-SIGNAL_CODE = {"empty": "QA301", "copy-of-source": "QA302", "wrong-language": "QA303",
-               "numbers": "QA304", "length-outlier": "QA305"}
 CANDIDATE_COLUMNS = schema.columns(schema.CANDIDATE)
 
 
@@ -79,36 +57,13 @@ def _final_texts(translations: pd.DataFrame, lang: str, pattern: str) -> tuple[d
     return out, sorted(set(t["path"]))
 
 
-def _loc(rec: dict) -> str:
-    el = rec.get("element")
-    return schema.label(el, rec.get("level"), rec.get("item")) if el else rec["key"]
-
-
-def _signal_findings(records: list[dict], lang: str) -> list[dict]:
-    out = []
-    for rec in records:
-        for sig, why in rec["explain"].items():
-            out.append(finding(SIGNAL_CODE[sig], lang=lang, framework=rec.get("framework"),
-                               skill=rec.get("skill"), element=rec.get("element"), level=rec.get("level"),
-                               item=rec.get("item"), origin=rec["origin"], path=rec.get("path"),
-                               line=rec.get("line"),
-                               message=f"{rec['provider']}'s candidate for {_loc(rec)}: {sig} ({why})"
-                                       + ("; never picked as best" if rec["hard"] else "")))
-    return out
-
-
-def _draft(alignment: pd.DataFrame, records: list[dict], lang: str, pattern: str) -> tuple[pd.DataFrame, list[dict]]:
-    """The language's SFIA 9 draft (when it has an SFIA 8 translation) and its QA306 findings."""
+def _draft(alignment: pd.DataFrame, records: list[dict], lang: str, pattern: str) -> pd.DataFrame:
+    """The language's SFIA 9 draft, when it has an SFIA 8 translation (else an empty table)."""
     rows_l = alignment[alignment["lang"].map(base_tag) == base_tag(lang)]
     if not len(rows_l) or not rows_l["tgt_8"].notna().any():
-        return schema.empty(schema.DRAFT), []
+        return schema.empty(schema.DRAFT)
     best = {r["key"]: (r["provider"], r["text"]) for r in records if r["best"]}
-    draft = draft_mod.assemble(rows_l, best, lang, pattern)
-    missing = [finding("QA306", lang=lang, framework=9, skill=r["skill"], element=r["element"],
-                       level=r["level"], item=r["item"],
-                       message=f"{_loc(r)} changed in SFIA 9 and no MT candidate is usable: translate it by hand")
-               for r in draft[draft["text"].isna()].to_dict("records")]
-    return draft, missing
+    return draft_mod.assemble(rows_l, best, lang, pattern)
 
 
 def score_stage(candidates: pd.DataFrame, translations: pd.DataFrame, alignment: pd.DataFrame,
@@ -116,7 +71,6 @@ def score_stage(candidates: pd.DataFrame, translations: pd.DataFrame, alignment:
     """Score every language's candidates (schema.CANDIDATE_INPUT); see the module docstring."""
     boards: dict[str, dict] = {}
     all_records: list[dict] = []
-    findings: list[dict] = []
     drafts: list[pd.DataFrame] = []
     notes: list[str] = []
     origin_where = dict(zip(candidates["origin"], zip(candidates["path"], candidates["line"], strict=True),
@@ -137,17 +91,14 @@ def score_stage(candidates: pd.DataFrame, translations: pd.DataFrame, alignment:
         for rec in records:
             rec["lang"] = lang
             rec["path"], rec["line"] = origin_where.get(rec["origin"], (None, None))
-        findings += _signal_findings(records, lang)
         all_records += records
-        draft, missing = _draft(alignment, records, lang, pattern)
-        findings += missing
+        draft = _draft(alignment, records, lang, pattern)
         if len(draft):
             drafts.append(draft)
     table = schema.make(schema.CANDIDATE, [{c: r.get(c) for c in CANDIDATE_COLUMNS} for r in all_records]) \
         if all_records else schema.empty(schema.CANDIDATE)
     return Scored(boards=boards, candidates=schema.validate(table, schema.CANDIDATE, "candidates"),
                   drafts=pd.concat(drafts, ignore_index=True) if drafts else schema.empty(schema.DRAFT),
-                  findings=schema.make(schema.FINDING, findings) if findings else schema.empty(schema.FINDING),
                   notes=tuple(notes))
 
 

@@ -85,3 +85,11 @@ def word_diff(old: str, new: str) -> str:
         body = text.strip()
         out.append(text if op == "=" else f"{lead}[-{body}-]" if op == "-" else f"{lead}{{+{body}+}}")
     return "".join(out).strip()
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def ascii_digits(text: str) -> str:
+    """Decimal digits of any script as ASCII digits: '٣٤' -> '34' (Unicode's own digit values)."""
+    return _DIGIT.sub(lambda m: str(unicodedata.decimal(m.group(0), 0)), text) if not text.isascii() else text

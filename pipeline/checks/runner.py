@@ -1,0 +1,129 @@
+"""Run the catalogued rules over units and turn their hits into findings (schema.FINDING).
+
+Rules receive, by their ``scope``: one unit (``segment``, ``source``, ``candidate``, ``draft``),
+the units of one skill page (``page``, ``source-page``) or every unit of one language and SFIA
+version (``corpus``). Hits become findings with the configured severity; suppressed ones are
+dropped, and each suppression that matched nothing is reported (QA001).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from pipeline import langdata, schema
+from pipeline.checks import suppressions as sup_mod
+from pipeline.checks.glossary import Glossary
+from pipeline.checks.registry import REGISTRY, Check, finding
+from pipeline.checks.settings import SOURCE_SCOPES, Settings
+from pipeline.checks.units import Hit, Unit
+
+_PER_UNIT = {"segment", "source", "candidate", "draft"}
+_PER_PAGE = {"page", "source-page"}
+
+
+class Env:
+    """What rules may consult besides the units: language data, glossaries, known skill codes."""
+
+    def __init__(self, settings: Settings, skills: Iterable[str] = ()):
+        self.settings = settings
+        self.skills = frozenset(skills)
+
+    @staticmethod
+    def lang(code: str):
+        return langdata.load(code)
+
+    def glossary(self, lang: str) -> Glossary | None:
+        return self.settings.glossaries.get(langdata.base_tag(lang))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    findings: pd.DataFrame      # schema.FINDING, sorted
+    suppression_use: tuple[int, ...]  # per entry of the suppressions file: findings it matched
+
+
+def _order(u: Unit):
+    return (schema.ELEMENT_ORDER.get(u.element, 9), u.level or 0, u.item or 0)
+
+
+def _groups(units: Iterable[Unit], by) -> dict:
+    g = defaultdict(list)
+    for u in units:
+        g[by(u)].append(u)
+    return g
+
+
+def _hits(c: Check, pool: list[Unit], env: Env, opts: dict) -> Iterable[Hit]:
+    if c.scope in _PER_UNIT:
+        for u in pool:
+            yield from c.func(u, env, opts) or ()
+    elif c.scope in _PER_PAGE:
+        for _k, grp in sorted(_groups(pool, lambda u: (u.lang, u.framework or 0, u.skill)).items()):
+            yield from c.func(sorted(grp, key=_order), env, opts) or ()
+    elif c.scope == "corpus":
+        for _k, grp in sorted(_groups(pool, lambda u: (u.lang, u.framework or 0)).items()):
+            yield from c.func(grp, env, opts) or ()
+
+
+def _pools(units: list[Unit], english: Sequence[Unit], candidates: Sequence[Unit],
+           drafts: Sequence[Unit]) -> dict[str, list[Unit]]:
+    tr = sorted(units, key=lambda u: (u.lang, u.framework or 0, u.skill, *_order(u)))
+    en = sorted(english, key=lambda u: (u.framework or 0, u.skill, *_order(u)))
+    return {"segment": tr, "page": tr, "corpus": tr, "source": en, "source-page": en,
+            "candidate": list(candidates), "draft": list(drafts)}
+
+
+def run_checks(units: list[Unit], settings: Settings, english: Sequence[Unit] = (),
+               only: Iterable[str] | None = None, report_unused: bool | Callable = True,
+               candidates: Sequence[Unit] = (), drafts: Sequence[Unit] = ()) -> pd.DataFrame:
+    """Every enabled rule over the units -> findings. ``report_unused``: True to report every
+    suppression that matched nothing (QA001), or a predicate choosing which ones (``sfia-qa check``
+    sees only part of the corpus)."""
+    return check_units(units, settings, english, only, report_unused, candidates, drafts).findings
+
+
+def check_units(units: list[Unit], settings: Settings, english: Sequence[Unit] = (),
+                only: Iterable[str] | None = None, report_unused: bool | Callable = True,
+                candidates: Sequence[Unit] = (), drafts: Sequence[Unit] = ()) -> Outcome:
+    env = Env(settings, {u.skill for u in units} | {u.skill for u in english})
+    wanted = set(only) if only else None
+    pools = _pools(units, english, candidates, drafts)
+    records = []
+    for c in REGISTRY.values():
+        if c.func is None or c.scope == "meta" or (wanted is not None and not {c.code, c.name} & wanted):
+            continue
+        pool = [u for u in pools[c.scope] if settings.is_enabled(c, u.lang)]
+        opts = settings.opts(c)
+        for h in _hits(c, pool, env, opts):
+            records.append(finding(c, message=h.message, evidence=h.evidence,
+                                   severity=settings.severity.get(c.code), **h.unit.where))
+    kept, used = sup_mod.apply(records, settings.suppressions, settings.key_pattern)
+    kept += _unused(settings, used, report_unused)
+    df = schema.make(schema.FINDING, kept)
+    if len(df):
+        df = _sort(df)
+    return Outcome(schema.validate(df, schema.FINDING, "check findings"), tuple(used))
+
+
+def _unused(settings: Settings, used: list[int], report_unused) -> list[dict]:
+    out = []
+    for s, n in zip(settings.suppressions, used, strict=True):
+        wanted = report_unused(s) if callable(report_unused) else report_unused
+        if not n and wanted:
+            out.append(finding("QA001", lang=s.lang or "all", origin=f"{settings.suppressions_path}:{s.line}",
+                               path=settings.suppressions_path, line=s.line, severity=settings.severity.get("QA001"),
+                               message=f"The suppression of {s.check} for {s.key}"
+                                       f"{' (' + s.lang + ')' if s.lang else ''} matches no finding; "
+                                       "delete it from the suppressions file."))
+    return out
+
+
+def _sort(df: pd.DataFrame) -> pd.DataFrame:
+    tmp = df.assign(_eo=df["element"].map(schema.ELEMENT_ORDER).fillna(-1),
+                    _fw=df["framework"].fillna(0), _lv=df["level"].fillna(0), _it=df["item"].fillna(0))
+    tmp = tmp.sort_values(["lang", "_fw", "skill", "_eo", "_lv", "_it", "code"], kind="stable", na_position="first")
+    return tmp.drop(columns=["_eo", "_fw", "_lv", "_it"]).reset_index(drop=True)
