@@ -38,30 +38,29 @@ def _title(line: str, lang: Language) -> tuple[str, str] | None:
     return (m.group("name").strip(), m.group("code")) if m else None
 
 
-def parse_page(text: str, where: str, lang: Language, framework: int, lang_tag: str) -> list[dict]:
-    rules = lang.page
-    lines = [(_strip_line(s), n) for n, s in enumerate(text.splitlines(), start=1)]
+def _level_of(rules, line: str) -> int | None:
+    head, _ = rules.split_marker(line)
+    m = rules.level_heading.match(head)
+    return int(m.group("level")) if m else None  # int() reads the digits of any script
 
-    def level_of(line: str) -> int | None:
-        head, _ = rules.split_marker(line)
-        m = rules.level_heading.match(head)
-        if not m:
-            return None
-        return int(m.group("level"))  # int() reads the digits of any script (Arabic-Indic too)
 
-    def structural(line: str) -> bool:
-        head, _ = rules.split_marker(line)
-        return rules.is_guidance_heading(head) or level_of(line) is not None
+def _structural(rules, line: str) -> bool:
+    head, _ = rules.split_marker(line)
+    return rules.is_guidance_heading(head) or _level_of(rules, line) is not None
 
-    # 1. Drop page furniture: boilerplate lines, the level-number row, boilerplate blocks.
+
+def drop_furniture(text: str, rules) -> list[tuple[str, int]]:
+    """(line, line number) of the page without boilerplate lines, the level-number row and
+    boilerplate blocks; a block never swallows a content heading."""
     kept: list[tuple[str, int]] = []
     block_end: re.Pattern | None = None
-    for line, n in lines:
+    for n, raw in enumerate(text.splitlines(), start=1):
+        line = _strip_line(raw)
         if not line:
             continue
         if block_end is not None:
-            if structural(line):
-                block_end = None  # a block never swallows content headings
+            if _structural(rules, line):
+                block_end = None
             else:
                 if block_end.search(line):
                     block_end = None
@@ -70,117 +69,136 @@ def parse_page(text: str, where: str, lang: Language, framework: int, lang_tag: 
         if opener is not None:
             block_end = opener
             continue
-        if rules.is_boilerplate_line(line):
-            continue
-        kept.append((line, n))
+        if not rules.is_boilerplate_line(line):
+            kept.append((line, n))
+    return kept
 
-    # 2. The title line names the skill.
-    title_at = None
+
+def _find_title(kept: list[tuple[str, int]], lang: Language) -> int | None:
+    """Index of the title line: the first '<skill name> <CODE>' before any heading."""
     for i, (line, _n) in enumerate(kept):
-        head, _ = rules.split_marker(line)
-        if structural(line):
-            break
+        head, _ = lang.page.split_marker(line)
+        if _structural(lang.page, line):
+            return None
         if _title(head, lang):
-            title_at = i
-            break
-    if title_at is None:
-        raise InputError(where, "no recognisable skill: no title line '<skill name> <CODE>' "
-                                f"before the first heading (read as {lang.english_name})")
-    head, title_marker = rules.split_marker(kept[title_at][0])
-    name, code = _title(head, lang)
-    base = {"framework": framework, "lang": lang_tag, "skill": code}
-    segs: list[dict] = [{**base, "element": "name", "level": None, "item": None, "text": name,
-                         "marker": title_marker, "origin": f"{where}:{kept[title_at][1]}", "line": kept[title_at][1]}]
+            return i
+    return None
 
-    section = "header"
-    marker: str | None = title_marker
-    header_paras: list[tuple[str, int]] = []
-    counters = {"guidance": 0, "activity": 0}
-    current_level: int | None = None
-    level_lines: list[tuple[str, int]] = []
-    level_marker: str | None = None
-    seen_levels: dict[int, int] = {}
-    section_segs: list[dict] = segs[:]  # segments the current section's marker labels
 
-    def set_marker(m: str, n: int):
-        nonlocal marker
-        marker = m
-        for s in section_segs:
-            s["marker"] = m
+class _Page:
+    """The section state machine over a page's content lines (after the title line)."""
 
-    def flush_level():
-        if current_level is None:
+    def __init__(self, where: str, lang: Language, base: dict, name_seg: dict):
+        self.where, self.rules, self.base = where, lang.page, base
+        self.segs: list[dict] = [name_seg]
+        self.section = "header"
+        self.marker: str | None = name_seg["marker"]
+        self.header_paras: list[tuple[str, int]] = []
+        self.counters = {"guidance": 0, "activity": 0}
+        self.current_level: int | None = None
+        self.level_lines: list[tuple[str, int]] = []
+        self.level_marker: str | None = None
+        self.seen_levels: dict[int, int] = {}
+        self.section_segs: list[dict] = [name_seg]  # segments the current section's marker labels
+
+    def feed(self, line: str, n: int) -> None:
+        rules = self.rules
+        head, inline_marker = rules.split_marker(line)
+        lvl = _level_of(rules, line)
+        if lvl is not None:
+            self._start_level(lvl, inline_marker, n)
+        elif rules.is_guidance_heading(head):
+            self._leave_section()
+            self.section, self.current_level = "guidance", None
+            self.marker, self.section_segs = inline_marker, []
+        elif rules.marker_of(line):
+            self._marker_line(rules.marker_of(line), n)
+        elif self.section == "header":
+            self.header_paras.append((line, n))
+        elif self.section == "guidance":
+            self._add_guidance(line, n)
+        else:
+            self.level_lines.append((line, n))
+
+    def finish(self) -> list[dict]:
+        self._leave_section()
+        return self.segs
+
+    def _leave_section(self) -> None:
+        if self.section == "header":
+            self._flush_header()
+        self._flush_level()
+
+    def _start_level(self, lvl: int, marker: str | None, n: int) -> None:
+        self._leave_section()
+        if lvl in self.seen_levels:
+            raise InputError(f"{self.where}:{n}", f"level {lvl} appears twice (first at line {self.seen_levels[lvl]})")
+        self.seen_levels[lvl] = n
+        self.section, self.current_level, self.level_lines, self.level_marker = "level", lvl, [], marker
+
+    def _marker_line(self, marker: str, n: int) -> None:
+        if self.section == "level":
+            self.level_marker = marker
+        elif self.section == "header" and not self.header_paras:
+            self.marker = marker
+            for s in self.section_segs:
+                s["marker"] = marker
+        elif self.section == "guidance" and not self.section_segs:
+            self.marker = marker
+        else:
+            raise InputError(f"{self.where}:{n}", f"marker ({marker}) after the text of its section; "
+                                                  "a marker must follow the heading it labels")
+
+    def _flush_level(self) -> None:
+        if self.current_level is None:
             return
-        text = " ".join(t for t, _ in level_lines).strip()
-        if text and not rules.is_not_defined(text):
-            segs.append({**base, "element": "level", "level": current_level, "item": None, "text": text,
-                         "marker": level_marker, "origin": f"{where}:{level_lines[0][1]}",
-                         "line": level_lines[0][1]})
+        text = " ".join(t for t, _ in self.level_lines).strip()
+        if text and not self.rules.is_not_defined(text):
+            n = self.level_lines[0][1]
+            self.segs.append({**self.base, "element": "level", "level": self.current_level, "item": None,
+                              "text": text, "marker": self.level_marker, "origin": f"{self.where}:{n}", "line": n})
+        self.current_level = None
 
-    def flush_header():
-        if not header_paras:
+    def _flush_header(self) -> None:
+        if not self.header_paras:
             return
-        first, n = header_paras[0]
-        seg = {**base, "element": "description", "level": None, "item": None, "text": first,
-               "marker": marker, "origin": f"{where}:{n}", "line": n}
-        segs.append(seg)
-        section_segs.append(seg)
-        # Paragraphs after the description with no guidance heading: guidance notes.
-        for text, n in header_paras[1:]:
-            add_guidance(text, n)
+        first, n = self.header_paras[0]
+        seg = {**self.base, "element": "description", "level": None, "item": None, "text": first,
+               "marker": self.marker, "origin": f"{self.where}:{n}", "line": n}
+        self.segs.append(seg)
+        self.section_segs.append(seg)
+        for text, m in self.header_paras[1:]:  # paragraphs after the description: guidance notes
+            self._add_guidance(text, m)
+        self.header_paras = []
 
-    def add_guidance(line: str, n: int):
-        bullet = rules.bullet_text(line)
+    def _add_guidance(self, line: str, n: int) -> None:
+        bullet = self.rules.bullet_text(line)
         if bullet == "":
             return
         kind = "activity" if bullet is not None else "guidance"
-        counters[kind] += 1
-        seg = {**base, "element": kind, "level": None, "item": counters[kind],
-               "text": bullet if bullet is not None else line, "marker": marker if section == "guidance" else None,
-               "origin": f"{where}:{n}", "line": n}
-        segs.append(seg)
-        if section == "guidance":
-            section_segs.append(seg)
+        self.counters[kind] += 1
+        in_notes = self.section == "guidance"
+        seg = {**self.base, "element": kind, "level": None, "item": self.counters[kind],
+               "text": bullet if bullet is not None else line, "marker": self.marker if in_notes else None,
+               "origin": f"{self.where}:{n}", "line": n}
+        self.segs.append(seg)
+        if in_notes:
+            self.section_segs.append(seg)
 
+
+def parse_page(text: str, where: str, lang: Language, framework: int, lang_tag: str) -> list[dict]:
+    """A skill page's text -> segment records (see the module docstring)."""
+    kept = drop_furniture(text, lang.page)
+    title_at = _find_title(kept, lang)
+    if title_at is None:
+        raise InputError(where, "no recognisable skill: no title line '<skill name> <CODE>' "
+                                f"before the first heading (read as {lang.english_name})")
+    line, n = kept[title_at]
+    head, title_marker = lang.page.split_marker(line)
+    name, code = _title(head, lang)
+    base = {"framework": framework, "lang": lang_tag, "skill": code}
+    page = _Page(where, lang, base, {**base, "element": "name", "level": None, "item": None, "text": name,
+                                     "marker": title_marker, "origin": f"{where}:{n}", "line": n})
     for line, n in kept[title_at + 1:]:
-        head, inline_marker = rules.split_marker(line)
-        only_marker = rules.marker_of(line)
-        lvl = level_of(line)
-        if lvl is not None:
-            if section == "header":
-                flush_header()
-            flush_level()
-            if lvl in seen_levels:
-                raise InputError(f"{where}:{n}", f"level {lvl} appears twice (first at line {seen_levels[lvl]})")
-            seen_levels[lvl] = n
-            section, current_level, level_lines, level_marker = "level", lvl, [], inline_marker
-            continue
-        if rules.is_guidance_heading(head):
-            if section == "header":
-                flush_header()
-            flush_level()
-            section, current_level = "guidance", None
-            marker = inline_marker
-            section_segs = []
-            continue
-        if only_marker:
-            if section == "level":
-                level_marker = only_marker
-            elif section == "header" and not header_paras:
-                set_marker(only_marker, n)
-            elif section == "guidance" and not section_segs:
-                marker = only_marker
-            else:
-                raise InputError(f"{where}:{n}", f"marker ({only_marker}) after the text of its section; "
-                                                 "a marker must follow the heading it labels")
-            continue
-        if section == "header":
-            header_paras.append((line, n))
-        elif section == "guidance":
-            add_guidance(line, n)
-        else:
-            level_lines.append((line, n))
-    if section == "header":
-        flush_header()
-    flush_level()
-    return segs
+        page.feed(line, n)
+    return page.finish()
