@@ -292,7 +292,8 @@ def _keyed_pairs(en: pd.DataFrame, tgt: pd.DataFrame) -> list[tuple[str, str]]:
 def _provenance(fw: int, seg: dict | None) -> dict:
     if seg is None:
         return {}
-    return {f"origin_tgt_{fw}": seg["origin"], f"path_tgt_{fw}": seg["path"], f"line_tgt_{fw}": seg["line"]}
+    return {f"origin_tgt_{fw}": seg["origin"], f"path_tgt_{fw}": seg["path"], f"line_tgt_{fw}": seg["line"],
+            f"codes_tgt_{fw}": seg.get("codes")}
 
 
 def _status(has_file: bool, en, tgt) -> str | None:

@@ -65,6 +65,9 @@ SEGMENT = _cols(
     Column("format", "string", True, "reader: sheet, page, jsonl, phrase, xliff, tmx", public=False),
     Column("keyed", "boolean", True, "units name their own item numbers (Phrase, XLIFF, TMX, JSONL)",
            public=False),
+    Column("codes", "object", True, "inline codes of a bilingual unit (XLIFF, TMX): {'source': [...], "
+           "'target': [...]}, each {'ph': '{1}', 'markup': original XML}; the text holds the 'ph' placeholders",
+           public=False),
 )
 
 # English SFIA 8 -> SFIA 9 alignment, one row per key. ``item`` is the SFIA 9 item when
@@ -113,6 +116,8 @@ ALIGNMENT = _cols(
     Column("path_tgt_9", "string", True, "file of the SFIA 9 translation", public=False),
     Column("line_tgt_8", "Int64", True, public=False),
     Column("line_tgt_9", "Int64", True, public=False),
+    Column("codes_tgt_8", "object", True, "inline codes of the SFIA 8 unit (see SEGMENT codes)", public=False),
+    Column("codes_tgt_9", "object", True, "inline codes of the SFIA 9 unit", public=False),
     Column("status_8", "string", True, "ok, missing (English has it, translation lacks it), extra, or null (no translation file)"),
     Column("status_9", "string", True, "same for the SFIA 9 translation"),
     Column("drift", "string", True, "drift status of the English for this key"),

@@ -36,6 +36,7 @@ class Unit:
     marker: str | None = None   # the SFIA 9 page's (modified)/(unchanged) label
     drift: str | None = None    # what happened to the English between SFIA 8 and 9
     previous: str | None = None  # for an SFIA 9 unit: the SFIA 8 translation of the same English pair
+    codes: dict | None = None   # inline codes of a bilingual unit (schema.SEGMENT codes), if any
     extra: dict = field(default_factory=dict)
 
     @property
@@ -55,6 +56,10 @@ class Hit:
     evidence: list[dict] = field(default_factory=list)
 
 
+def _codes(v) -> dict | None:
+    return v if isinstance(v, dict) else None
+
+
 def units_from_alignment(alignment: pd.DataFrame) -> list[Unit]:
     """One unit per (lang, key, framework) that has a translation file: SFIA 9 translations
     against the SFIA 9 English, SFIA 8 translations against the SFIA 8 English."""
@@ -72,7 +77,8 @@ def units_from_alignment(alignment: pd.DataFrame) -> list[Unit]:
                             origin=_str(getattr(r, f"origin_tgt_{fw}")), status=status,
                             path=_str(getattr(r, f"path_tgt_{fw}")), line=_int(getattr(r, f"line_tgt_{fw}")),
                             marker=_str(r.marker) if fw == 9 else None, drift=_str(r.drift),
-                            previous=_str(r.tgt_8) if fw == 9 else None))
+                            previous=_str(r.tgt_8) if fw == 9 else None,
+                            codes=_codes(getattr(r, f"codes_tgt_{fw}"))))
     return out
 
 
@@ -85,7 +91,8 @@ def units_from_segments(df: pd.DataFrame, english: bool) -> list[Unit]:
         out.append(Unit(lang="en" if english else r.lang, framework=_int(r.framework), skill=r.skill,
                         element=r.element, level=_int(r.level), item=_int(r.item), source=text if english else None,
                         target=None if english else text, origin=_str(r.origin), status=None,
-                        path=_str(r.path), line=_int(r.line), marker=None if english else _str(r.marker)))
+                        path=_str(r.path), line=_int(r.line), marker=None if english else _str(r.marker),
+                        codes=None if english else _codes(r.codes)))
     return out
 
 
