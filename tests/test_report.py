@@ -184,7 +184,7 @@ def test_html_shows_markup_from_the_data_as_text(tmp_path):
         assert not any("alert(" in body for body in scan.script_bodies), page.name
         for _tag, attrs in scan.tags:
             assert not any(k.startswith("on") for k in attrs), (page.name, attrs)
-    ar = (tmp_path / "reports" / "lang-ar.html").read_text(encoding="utf-8")
+    ar = (tmp_path / "reports" / "lang-ar" / "CSMG.html").read_text(encoding="utf-8")
     pl = (tmp_path / "reports" / "lang-pl.html").read_text(encoding="utf-8")
     # shown as text: the escaped form is on the page (translation, candidate, message)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in ar
@@ -200,7 +200,7 @@ def test_html_shows_markup_from_the_data_as_text(tmp_path):
 def test_pages_allow_no_request_and_only_their_own_script(tmp_path):
     ctx = make_context(tmp_path / "reports")
     write(ctx, fail_on="error")
-    for name in ("index.html", "lang-ar.html"):
+    for name in ("index.html", "lang-ar.html", "lang-ar/CSMG.html"):
         text = (tmp_path / "reports" / name).read_text(encoding="utf-8")
         csp = html.unescape(re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', text).group(1))
         assert "default-src 'none'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
@@ -211,29 +211,34 @@ def test_pages_allow_no_request_and_only_their_own_script(tmp_path):
 def test_every_cell_with_arabic_says_lang_and_dir(tmp_path):
     ctx = make_context(tmp_path / "reports")
     write(ctx, fail_on="error")
-    scan = _scan(tmp_path / "reports" / "lang-ar.html")
+    scan = _scan(tmp_path / "reports" / "lang-ar" / "CSMG.html")
     assert scan.cells_with_arabic
     for stack in scan.cells_with_arabic:
         nearest = next((a for _t, a in reversed(stack) if "lang" in a), {})
         assert nearest.get("lang") == "ar", stack
         assert next((a["dir"] for _t, a in reversed(stack) if "dir" in a), None) == "rtl", stack
-    html = (tmp_path / "reports" / "lang-ar.html").read_text(encoding="utf-8")
+    html = (tmp_path / "reports" / "lang-ar" / "CSMG.html").read_text(encoding="utf-8")
     # Latin codes and numbers inside Arabic are isolated, so they keep their order
     assert '<bdi dir="ltr">CSMG-2</bdi>' in html
-    assert '<mark><bdi dir="ltr">SFIA 9</bdi></mark>' in html  # the finding's evidence span
+    # the finding's evidence span, marked inside the translation cell, focusable, naming the finding
+    assert re.search(r'<mark class="ev ev-error" data-f="[0-9a-f]{12}" tabindex="0" title="QA101 '
+                     r'marker-unchanged-but-modified: [^"]*"><bdi dir="ltr">SFIA 9</bdi></mark>', html)
     assert "Noto Naskh Arabic" in html
 
 
 def test_language_page_shows_diffs_findings_and_ranked_candidates(tmp_path):
     ctx = make_context(tmp_path / "reports")
     write(ctx, fail_on="error")
-    html = (tmp_path / "reports" / "lang-pl.html").read_text(encoding="utf-8")
+    html = (tmp_path / "reports" / "lang-pl" / "CSMG.html").read_text(encoding="utf-8")
     row = re.search(r'<tr id="s-CSMG-level-3-0".*?</tr>', html, re.S).group(0)
     assert "<ins>" in row and "SFIA" in row  # word diff of the English
-    assert "QA102" in row and "<mark>Handles</mark>" in row  # finding with its source evidence
-    assert row.index("deepl") < row.index("google")  # ranked candidates, best first
+    # finding with its source evidence marked in the English cell
+    assert "QA102" in row and re.search(r'<mark class="ev ev-warning" data-f="[0-9a-f]{12}"[^>]*>Handles</mark>', row)
+    assert "deepl, google" in row  # identical candidates once, with both providers
     assert 'data-codes="QA102"' in row and 'data-drift="modified"' in row
-    assert "nrefs:1|case:mixed|eff:yes|nc:6" in html  # signature with the scores
+    overview = (tmp_path / "reports" / "lang-pl.html").read_text(encoding="utf-8")
+    assert "nrefs:1|case:mixed|eff:yes|nc:6" in overview  # signature with the scores
+    assert 'href="lang-pl/CSMG.html"' in overview
 
 
 # -- determinism ------------------------------------------------------------------------------
@@ -242,10 +247,10 @@ def test_two_runs_give_byte_identical_files(tmp_path):
     a, b = tmp_path / "one" / "reports", tmp_path / "two" / "reports"
     write(make_context(a), fail_on="warning")
     write(make_context(b), fail_on="warning")
-    names = sorted(p.name for p in a.iterdir())
-    assert names == sorted(p.name for p in b.iterdir())
-    for want in ("index.html", "lang-ar.html", "lang-pl.html", "findings.jsonl", "findings.csv",
-                 "review.xlsx", "junit.xml", "summary.md"):
+    names = sorted(p.relative_to(a).as_posix() for p in a.rglob("*") if p.is_file())
+    assert names == sorted(p.relative_to(b).as_posix() for p in b.rglob("*") if p.is_file())
+    for want in ("index.html", "lang-ar.html", "lang-pl.html", "lang-pl/CSMG.html", "findings.jsonl",
+                 "findings.csv", "review.xlsx", "junit.xml", "summary.md"):
         assert want in names
     for n in names:
         assert (a / n).read_bytes() == (b / n).read_bytes(), n
@@ -296,7 +301,9 @@ def test_findings_csv_jsonl_and_summary(tmp_path):
     assert list(gate["code"]) == ["QA101", "QA105", "QA102"]  # no REF: every finding may gate
     md = (out / "summary.md").read_text(encoding="utf-8")
     assert "**The gate fails**: 1 finding(s) at or above `error`" in md
-    assert "| Arabic (`ar`) | 3 | 1 | 0 | 0 |" in md
+    # segments = unchanged + cosmetic + modified + added + removed; MT signals apart; the score
+    assert re.search(r"\| Arabic \(`ar`\) \| 3 \| 1 \| 0 \| 2 \| 0 \| 0 \| 1 \| 0 \| 0 \| 0 \| \d+\.\d fail", md)
+    assert "at or above `never`" not in md
     assert "| deepl | 41.2 [35.0, 47.1] | 63.5 [59.0, 67.9] | 45.0 | 2 |" in md
     assert md.index("QA101") < md.index("QA102")  # gating findings come first
     assert len(md) < 65536
@@ -312,12 +319,17 @@ def test_review_workbook_has_one_sheet_per_language(tmp_path):
     assert wb.sheetnames == ["ar", "pl"]
     ws = wb["ar"]
     head = [c.value for c in ws[1]]
-    tcol = head.index("SFIA 9 translation") + 1
-    level3 = next(r for r in ws.iter_rows(min_row=2) if r[1].value == "level")
+    tcol = head.index("translation") + 1
+    level3 = next(r for r in ws.iter_rows(min_row=2) if r[head.index("element")].value == "level")
     assert level3[tcol - 1].value == AR_LEVEL3
     assert level3[tcol - 1].alignment.readingOrder == 2  # right-to-left in Excel
-    assert "QA101" in level3[head.index("findings")].value
-    pl_cell = wb["pl"].cell(row=2, column=tcol)
+    assert level3[head.index("code")].value == "QA101" and level3[head.index("Phrase key")].value == "sfia9.CSMG.level.3"
+    assert ws.sheet_view.rightToLeft and not wb["pl"].sheet_view.rightToLeft
+    assert ws.freeze_panes == "H2" and ws.auto_filter.ref.startswith("A1:")
+    # one row per finding, worst first: pl has a warning (QA102) and an info (QA105)
+    pl = wb["pl"]
+    assert [pl.cell(row=i, column=1).value for i in (2, 3)] == ["warning", "info"]
+    pl_cell = next(pl.cell(row=i, column=tcol) for i in (2, 3) if pl.cell(row=i, column=tcol).value)
     assert pl_cell.data_type == "s" and pl_cell.value.startswith("=HYPERLINK")  # text, not a formula
 
 

@@ -2,9 +2,15 @@
 
 ``reports/`` gets
 
-* ``index.html`` (dashboard) and ``lang-<tag>.html`` (one per language): static pages that
-  open from disk, with filters and keyboard navigation, no request to any server;
-* ``findings.jsonl``, ``findings.csv``, ``review.xlsx`` (one sheet per language),
+* ``index.html`` (dashboard), ``lang-<tag>.html`` (a language's overview: skills ranked by
+  errors and warnings, drift, quality score, review progress) and ``lang-<tag>/<SKILL>.html``
+  (one page per skill): static pages that open from disk, with search, filters, sorting,
+  keyboard navigation across the whole language and reviewer decisions kept in the browser,
+  no request to any server;
+* ``findings.jsonl``, ``findings.csv``, ``review.xlsx`` (one sheet per language, one row per
+  finding, with decision / comment / corrected-text columns; a ``review.xlsx`` that holds
+  decisions not yet applied is kept and the run's workbook is written beside it as
+  ``review-next.xlsx``),
   ``junit.xml`` (a test case per check and language), ``summary.md`` (a pull-request
   comment), and the tables ``segments.csv``, ``alignment.csv``, ``drift.csv`` and
   ``drift-skills.csv`` (each skill: kept, added or removed between SFIA 8 and 9);
@@ -65,11 +71,66 @@ def _gate_key(f: dict) -> tuple:
             f["message"], f["origin"])
 
 
+def final_dir(out: Path) -> Path:
+    """The report folder a run's staging folder (``.<name>.staging-XXXX``, see ioutil.OutputDir)
+    replaces; ``out`` itself when it is not a staging folder."""
+    name = out.name
+    if name.startswith(".") and ".staging-" in name:
+        return out.with_name(name[1: name.index(".staging-")])
+    return out
+
+
+def project_settings(root: Path | None, review: dict | None = None, key_pattern: str | None = None) -> dict:
+    """``[review]`` and ``[keys] pattern`` of the project; read from ``root``/qa.toml when the
+    caller does not pass them; the review log's entries."""
+    from pipeline.keys import DEFAULT_PATTERN
+    from pipeline.review import ledger
+
+    cfg_file = Path(root) / "qa.toml" if root is not None else None
+    if key_pattern is None and cfg_file is not None and cfg_file.is_file():
+        from pipeline.config import read_toml
+
+        data, _ = read_toml(cfg_file)
+        key_pattern = (data.get("keys") or {}).get("pattern")
+    st = ledger.settings(root, review)
+    return {"key_pattern": key_pattern or DEFAULT_PATTERN, "lqa_threshold": st["lqa_threshold"],
+            "log": ledger.read(st["log"]), "log_path": st["log"],
+            "project": Path(root).resolve().name if root is not None else ""}
+
+
+def _write_workbook(out: Path, data: bytes, settings: dict) -> str:
+    """``review.xlsx``, unless the one in the report folder holds decisions not yet applied: that
+    one is kept and this run's goes to ``review-next.xlsx``. Returns the file name written."""
+    from pipeline.review import ledger
+    from pipeline.review.decisions import load_decisions
+
+    old = final_dir(out) / "review.xlsx"
+    pending = 0
+    if old.is_file():
+        try:
+            done = ledger.fingerprints(settings["log"])
+            pending = sum(1 for d in load_decisions(old) if d.fingerprint not in done)
+        except Exception:  # noqa: BLE001 - an unreadable old workbook holds nothing we could keep
+            pending = 0
+    if pending:
+        write_bytes(out / "review.xlsx", old.read_bytes())
+        write_bytes(out / "review-next.xlsx", data)
+        print(f"sfia-qa: {old} holds {pending} decision(s) not yet applied: kept it; this run's workbook is "
+              f"review-next.xlsx (apply with: sfia-qa review apply {old})", file=sys.stderr)
+        return "review-next.xlsx"
+    write_bytes(out / "review.xlsx", data)
+    return "review.xlsx"
+
+
 def write_reports(result: RunResult, out: Path, fail_on: str = "error", changed_since=None, annotations=None,
-                  verbose: bool = False, root: Path | None = None) -> pd.DataFrame:
+                  verbose: bool = False, root: Path | None = None, review: dict | None = None,
+                  key_pattern: str | None = None) -> pd.DataFrame:
     """Write every report file into ``out``; return the findings that gate the run. ``root``: the
-    folder file paths in findings are relative to (the configuration's; default: the working folder)."""
+    folder file paths in findings are relative to (the configuration's; default: the working folder).
+    ``review``: the ``[review]`` table of qa.toml and ``key_pattern`` its ``[keys] pattern`` (both
+    read from ``root``/qa.toml when not given)."""
     out = Path(out)
+    settings = project_settings(root, review, key_pattern)
     findings = model.sort_findings(result.findings)
     mask = gating(findings, changed_since, root)
     gate_keys = {_gate_key(f) for f in model.finding_records(findings[mask])}
@@ -79,17 +140,21 @@ def write_reports(result: RunResult, out: Path, fail_on: str = "error", changed_
 
     write_tables(result, out, findings)
     write_scores(result.scored, out)
-    views = model.build(result, findings)
+    views = model.build(result, findings, settings)
     for v in views:
         systems = (v.scores or {}).get("systems") or []
         v.chart = leaderboard_svg(ci.leaderboard(systems)) if systems else ""
     info = {"fail_on": fail_on, "changed_since": changed_since, "gates": gates,
-            "leaderboard": ci.leaderboard}
+            "leaderboard": ci.leaderboard, "threshold": settings["lqa_threshold"]}
     env = html.environment()
     write_text(out / "index.html", html.render_index(env, views, info))
-    for v in progress(views, "report pages", verbose=verbose):
-        write_text(out / v.page, html.render_lang(env, v, views, info))
-    write_bytes(out / "review.xlsx", review_workbook(views))
+    pages = [(v, None) for v in views] + [(v, s) for v in views for s in v.skills]
+    for v, s in progress(pages, "report pages", verbose=verbose):
+        if s is None:
+            write_text(out / v.page, html.render_lang(env, v, views, info))
+        else:
+            write_text(out / s.page, html.render_skill(env, v, s, views, info))
+    _write_workbook(out, review_workbook(views), settings)
     write_text(out / "junit.xml", ci.junit_xml(views, fail_on, gates))
     write_text(out / "summary.md", ci.summary_md(views, fail_on, gates, changed_since))
     if annotations == "github":

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pipeline import schema
 from pipeline.checks.registry import REGISTRY
-from pipeline.report.model import SEVERITY_ORDER, LangView, key_label
+from pipeline.report.model import MT_SIGNALS, SEVERITY_ORDER, LangView, key_label
 
 
 def at_or_above(severity: str, fail_on: str) -> bool:
@@ -114,15 +114,12 @@ def summary_md(views: list[LangView], fail_on: str, gates, changed_since: str | 
     else:
         lines.append(f"**The gate {verdict}**: {len(gating)} finding(s) at or above `{fail_on}`{scope}; "
                      f"{len(allf)} finding(s) in all.")
-    lines += ["", "| language | SFIA 9 segments | error | warning | info | English modified | English unchanged |",
-              "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for v in views:
-        sc, dc, seg = v.severity_counts(), v.drift_counts(), v.segment_counts()
-        lines.append(f"| {_md(v.english_name)} ({_code(v.lang, True)}) | {seg['sfia9']} | {sc['error']} | "
-                     f"{sc['warning']} | {sc['info']} | {dc['modified']} | {dc['unchanged']} |")
-    if allf:
-        ranked = sorted(allf, key=lambda f: (0 if f in gating else 1, SEVERITY_ORDER[f["severity"]]))
-        lines += ["", f"### Top findings ({min(top, len(ranked))} of {len(ranked)})", "",
+    lines += language_table(views)
+    defects = [f for f in allf if f["code"] not in MT_SIGNALS]
+    if defects:
+        ranked = sorted(defects, key=lambda f: (SEVERITY_ORDER[f["severity"]], 0 if f in gating else 1))
+        lines += ["", f"### Top findings ({min(top, len(ranked))} of {len(ranked)}, worst first; "
+                      "MT-candidate signals not included)", "",
                   "| severity | code | language | where | message |", "| --- | --- | --- | --- | --- |"]
         for f in ranked[:top]:
             lines.append(f"| {f['severity']} | {f['code']} {_md(f['check'])} | {_md(f['lang'])} | "
@@ -147,6 +144,28 @@ def summary_md(views: list[LangView], fail_on: str, gates, changed_since: str | 
     if len(text) > limit:  # a pull-request comment holds 65536 characters
         text = text[:limit].rsplit("\n", 1)[0] + "\n\n*(summary cut; see the full report)*\n"
     return text
+
+
+def language_table(views: list[LangView]) -> list[str]:
+    """Per language: segments split by the drift of their English (the columns add up to the
+    segments), translation findings by severity, MT-candidate signals apart, and the quality score."""
+    others = any(v.segment_counts()["rows"] - sum(v.drift_counts().values()) for v in views)
+    head = ["language", "segments", *schema.DRIFT_STATUSES, *(["no drift"] if others else []),
+            "error", "warning", "info", "MT signals", "quality (LQA)"]
+    out = ["", "| " + " | ".join(head) + " |", "| --- |" + " ---: |" * (len(head) - 1)]
+    for v in views:
+        sc, dc, seg = v.severity_counts(), v.drift_counts(), v.segment_counts()
+        rest = [str(seg["rows"] - sum(dc.values()))] if others else []
+        q = v.lqa or {}
+        lqa = "—" if v.source or q.get("score") is None else \
+            f"{q['score']:.1f} {'pass' if q['passed'] else 'fail'} (≥ {q['threshold']:g})"
+        out.append(f"| {_md(v.english_name)} ({_code(v.lang, True)}) | {seg['rows']} | "
+                   + " | ".join(str(dc[s]) for s in schema.DRIFT_STATUSES) + (" | " + rest[0] if rest else "")
+                   + f" | {sc['error']} | {sc['warning']} | {sc['info']} | {v.mt_signal_count()} | {lqa} |")
+    out += ["", "Segments = " + " + ".join(schema.DRIFT_STATUSES) + (" + no drift" if others else "")
+            + " (drift of the English, SFIA 8 → 9). The quality score counts translation findings by MQM "
+              "weight per word (`pipeline/data/lqa.toml`); false positives and accepted findings do not count."]
+    return out
 
 
 def leaderboard(systems: list[dict]) -> list[dict]:

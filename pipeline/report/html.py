@@ -17,7 +17,7 @@ from importlib import resources
 import jinja2
 from markupsafe import Markup, escape
 
-from pipeline.report.model import LangView, check_meta, key_label
+from pipeline.report.model import LangView, check_meta, draft_source, key_label
 from pipeline.text.normalize import word_diff_ops
 
 TEMPLATES = "templates"
@@ -117,6 +117,41 @@ def highlight(text: str | None, spans: list[tuple[int, int]], rtl: bool = False,
     return Markup("").join(parts)
 
 
+def evidence_cell(text: str | None, findings: list[dict], field: str, framework: int, rtl: bool = False,
+                  old: str | None = None) -> Markup:
+    """A text cell with every finding's evidence marked in place: ``<mark class="ev">`` carries the
+    ids of the findings it belongs to (``data-f``), their messages as its title, and is focusable,
+    so hovering or tabbing to it names the finding. A cell without evidence shows the word diff
+    against ``old`` (when given) instead."""
+    if text is None:
+        return Markup("")
+    per: list[tuple[int, int, dict]] = []
+    for f in findings:
+        if (f.get("framework") or 9) != framework:
+            continue
+        for s, t in spans_in(text, f["evidence"], field):
+            per.append((s, t, f))
+    if not per:
+        return diff_markup(old, text, rtl) if old is not None else isolate(text, rtl)
+    changes = Markup("")
+    if old is not None and old != text:
+        changes = Markup('<details class="diff"><summary>changes</summary>%s</details>') % diff_markup(old, text, rtl)
+    cuts = sorted({0, len(text)} | {s for s, _, _ in per} | {t for _, t, _ in per})
+    parts: list[Markup] = []
+    for a, b in zip(cuts[:-1], cuts[1:], strict=True):
+        covering = [f for s, t, f in per if s <= a and b <= t]
+        piece = isolate(text[a:b], rtl)
+        if not covering:
+            parts.append(piece)
+            continue
+        ids = " ".join(dict.fromkeys(f["id"] for f in covering))
+        title = "; ".join(dict.fromkeys(f"{f['code']} {f['check']}: {f['message']}" for f in covering))
+        worst = min((f["severity"] for f in covering), key=lambda x: ("error", "warning", "info").index(x))
+        parts.append(Markup('<mark class="ev ev-%s" data-f="%s" tabindex="0" title="%s">%s</mark>')
+                     % (worst, ids, title, piece))
+    return Markup("").join(parts) + changes
+
+
 def fmt(value, digits: int = 1) -> str:
     if value is None:
         return "—"
@@ -142,7 +177,8 @@ def environment() -> jinja2.Environment:
                              keep_trailing_newline=True)
     env.filters.update(fmt=fmt, ci=ci)
     env.globals.update(isolate=isolate, diff=diff_markup, highlight=highlight, spans_in=spans_in,
-                       check_meta=check_meta, key_label=key_label)
+                       check_meta=check_meta, key_label=key_label, evidence_cell=evidence_cell,
+                       draft_source=draft_source)
     return env
 
 
@@ -157,9 +193,16 @@ def assets() -> dict:
 
 
 def render_index(env, views: list[LangView], ctx_info: dict) -> str:
-    return env.get_template("index.html.j2").render(views=views, assets=assets(), **ctx_info)
+    return env.get_template("index.html.j2").render(views=views, assets=assets(), base="", **ctx_info)
 
 
 def render_lang(env, view: LangView, views: list[LangView], ctx_info: dict) -> str:
-    return env.get_template("lang.html.j2").render(v=view, views=views, assets=assets(),
+    """The language's overview: skills ranked by errors and warnings, drift, review progress."""
+    return env.get_template("lang.html.j2").render(v=view, views=views, assets=assets(), base="",
                                                    rtl=view.direction == "rtl", **ctx_info)
+
+
+def render_skill(env, view: LangView, skill, views: list[LangView], ctx_info: dict) -> str:
+    """One skill page of a language (in the language's folder: links go up one level)."""
+    return env.get_template("skill.html.j2").render(v=view, s=skill, views=views, assets=assets(), base="../",
+                                                    rtl=view.direction == "rtl", **ctx_info)

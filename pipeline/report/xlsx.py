@@ -1,5 +1,12 @@
 """``review.xlsx``: one sheet per language for reviewers who work in Excel.
 
+One row per finding (worst first; MT-candidate signals last, in their own lane) with the
+segment key, the Phrase key, the English and the translation, and three columns for the
+reviewer: ``decision`` (fix / false positive / accepted, a drop-down), ``comment / reason``
+(the reason is required for a false positive) and ``corrected translation``. ``sfia-qa review
+apply review.xlsx`` reads them back (:mod:`pipeline.review.decisions`). The key columns stay
+frozen, every column filters, and a right-to-left language's sheet is laid out right to left.
+
 openpyxl stamps the save time into docProps/core.xml and every zip entry; both are
 replaced by constants so the same run gives the same bytes.
 """
@@ -15,12 +22,20 @@ from pipeline.report.model import LangView
 
 EPOCH = dt.datetime(2000, 1, 1)
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-HEADERS = ["skill", "element", "level", "item", "drift", "English SFIA 8", "English SFIA 9",
-           "SFIA 8 translation", "SFIA 9 translation", "marker", "findings", "best MT candidate",
-           "origin", "reviewer decision", "reviewer comment"]
-TARGET_COLS = {"SFIA 8 translation", "SFIA 9 translation", "best MT candidate"}
-WIDTHS = {"English SFIA 8": 50, "English SFIA 9": 50, "SFIA 8 translation": 50, "SFIA 9 translation": 50,
-          "findings": 50, "best MT candidate": 45, "origin": 30, "reviewer comment": 30}
+# One row per finding, worst first. The first seven columns (severity, code and the segment
+# key, with the Phrase key) stay frozen while scrolling; every column has a filter.
+HEADERS = ["severity", "code", "skill", "element", "level", "item", "Phrase key", "check", "message",
+           "English", "translation", "decision", "comment / reason", "corrected translation", "language",
+           "SFIA", "lane", "origin", "finding id"]
+COL = {"severity": "severity", "code": "code", "key": "Phrase key", "message": "message", "english": "English",
+       "translation": "translation", "decision": "decision", "comment": "comment / reason",
+       "corrected": "corrected translation", "lang": "language", "framework": "SFIA", "origin": "origin",
+       "finding": "finding id"}
+FROZEN = "H2"
+DECISION_CHOICES = ("fix", "false positive", "accepted")
+TARGET_COLS = {"translation", "corrected translation"}
+WIDTHS = {"English": 50, "translation": 50, "message": 45, "corrected translation": 45, "comment / reason": 30,
+          "origin": 30, "Phrase key": 24, "check": 22, "decision": 14, "finding id": 14}
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
@@ -31,6 +46,24 @@ def _cell(v):
     if isinstance(v, str):
         v = _ILLEGAL.sub("", v)
     return v
+
+
+def rows_of(v: LangView) -> list[tuple]:
+    """The sheet rows of one language: every finding tied to a segment, worst first."""
+    out = []
+    for r in v.rows:
+        for f in r["findings"]:
+            fw = f["framework"] or 9
+            en = r["en_8"] if fw == 8 else r["en_9"]
+            tgt = r["tgt_8"] if fw == 8 else r["tgt_9"]
+            origin = r["origin_tgt_8"] if fw == 8 else r["origin_tgt_9"]
+            note = f"{f['review']} (review log)" if f["review"] else None
+            out.append((f["severity"], f["code"], r["skill"], r["element"], r["level"], r["item"], f["key"],
+                        f["check"], f["message"], en, tgt, None, note, None, v.lang, fw,
+                        "MT signal" if f["lane"] == "mt" else "translation", origin or f["origin"], f["id"]))
+    order = {s: i for i, s in enumerate(("error", "warning", "info"))}
+    out.sort(key=lambda t: (t[16] != "translation", order.get(t[0], 9)))  # stable: reading order within
+    return out
 
 
 def review_workbook(views: list[LangView]) -> bytes:
@@ -51,31 +84,28 @@ def review_workbook(views: list[LangView]) -> bytes:
         for j, name in enumerate(HEADERS, start=1):
             c = ws.cell(row=1, column=j, value=name)
             c.font, c.fill = bold, head_fill
-            ws.column_dimensions[c.column_letter].width = WIDTHS.get(name, 12)
+            ws.column_dimensions[c.column_letter].width = WIDTHS.get(name, 10)
         rtl = v.direction == "rtl"
+        if rtl:
+            ws.sheet_view.rightToLeft = True
         styles = [wrap_rtl if rtl and name in TARGET_COLS else wrap for name in HEADERS]
         # Cells are written by row and column number: ws[row] and ws.max_row scan the whole
         # sheet on every call, which made a 2,000-segment language take half a minute.
         i = 1
-        for r in v.rows:
+        for values in rows_of(v):
             i += 1
-            best = next((c for c in r["candidates"] if c.get("best")), None)
-            fs = "\n".join(f"{f['severity']} {f['code']}: {f['message']}" for f in r["findings"])
-            values = (r["skill"], r["element"], r["level"], r["item"], r["drift"], r["en_8"], r["en_9"],
-                      r["tgt_8"], r["tgt_9"], r["marker"], fs or None,
-                      f"{best['provider']}: {best['text']}" if best and best.get("text") else None,
-                      r["origin_tgt_9"] or r["origin_tgt_8"], None, None)
             for j, (x, style) in enumerate(zip(values, styles, strict=True), start=1):
                 c = ws.cell(row=i, column=j, value=_cell(x))
                 if c.data_type == "f":  # data is text: a translation starting with '=' is no formula
                     c.data_type = "s"
                 c.alignment = style
-        ws.freeze_panes = "A2"
+        ws.freeze_panes = FROZEN
         ws.auto_filter.ref = f"A1:{ws.cell(row=1, column=len(HEADERS)).column_letter}{i}"
-        dv = DataValidation(type="list", formula1='"accept,edit,reject"', allow_blank=True)
+        choices = ",".join(DECISION_CHOICES)
+        dv = DataValidation(type="list", formula1=f'"{choices}"', allow_blank=True)
         ws.add_data_validation(dv)
         if i > 1:
-            letter = ws.cell(row=1, column=HEADERS.index("reviewer decision") + 1).column_letter
+            letter = ws.cell(row=1, column=HEADERS.index("decision") + 1).column_letter
             dv.add(f"{letter}2:{letter}{i}")
     wb.properties.creator = "sfia-qa"
     wb.properties.created = EPOCH
