@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "pipeline.commands.check",
     "pipeline.phrase.cli",
     "pipeline.commands.tms",
+    "pipeline.commands.review",
 )
 EXIT_INTERNAL = 3
 

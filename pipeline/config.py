@@ -108,6 +108,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
               "metrics": Key(strings(METRICS, nonempty=True)), "primary": Key(one_of(*METRICS)),
               "min_chars": Key(number(0, whole=True)), "length_low": Key(number(0)),
               "length_high": Key(number(0))},
+    "review": {"lqa_threshold": Key(number(0, 100), "LQA pass mark, 0-100 (default 99)"),
+               "log": Key(string, "review log of applied decisions (default qa-review-log.jsonl)")},
     # [checks]: these two keys; every other key is a [checks.<code or name>] table (checks stage).
     "checks": {"suppressions": Key(string), "glossary": Key(string)},
     "phrase": {"project": Key(string), "base_url": Key(string), "locales": Key(strings()),
