@@ -15,7 +15,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from pipeline.config import read_toml
+from pipeline.config import Key, boolean, number, one_of, read_toml, string, strings
 from pipeline.errors import ConfigError
 
 LANG_DIR = Path(str(resources.files("pipeline") / "lang"))
@@ -53,6 +53,111 @@ def _merge(base: dict, extra: dict) -> dict:
 
 def _read(path: Path) -> dict:
     return read_toml(path)[0]
+
+
+def _regexes(v):
+    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+        return "must be a list of regular expressions (strings)"
+    for x in v:
+        try:
+            re.compile(x)
+        except re.error as e:
+            return f"has a bad regular expression {x!r} ({e})"
+    return None
+
+
+def _regex(v):
+    return _regexes([v]) if isinstance(v, str) else "must be a regular expression (a string)"
+
+
+def _pairs(v):
+    ok = isinstance(v, list) and all(isinstance(p, list) and len(p) == 2 and all(isinstance(c, str) and c for c in p)
+                                     for p in v)
+    return None if ok else 'must be a list of [opening, closing] pairs, e.g. [["„", "”"]]'
+
+
+def _char_table(v):
+    ok = isinstance(v, dict) and all(isinstance(k, str) and isinstance(x, str) for k, x in v.items())
+    return None if ok else 'must be a table of characters, e.g. { "," = "،" }'
+
+
+def _markers(v):
+    ok = isinstance(v, dict) and all(isinstance(k, str) and x in ("modified", "unchanged") for k, x in v.items())
+    return None if ok else 'must map marker texts to "modified" or "unchanged"'
+
+
+def _blocks(v):
+    ok = isinstance(v, list) and all(isinstance(b, dict) and set(b) == {"start", "end"} and
+                                     _regex(b["start"]) is None and _regex(b["end"]) is None for b in v)
+    return None if ok else "must be a list of { start = regex, end = regex } tables"
+
+
+def _heading_template(v):
+    if not isinstance(v, str) or "{level}" not in v:
+        return 'must be a string with {level} (and usually {name}), e.g. "{name}: Level {level}"'
+    try:
+        v.format(name="x", level=1)
+    except (KeyError, IndexError, ValueError) as e:
+        return f"is not a usable template ({e})"
+    return None
+
+
+def _level_heading(v):
+    problem = _regex(v)
+    if problem is None and "(?P<level>" not in v:
+        return "must capture the level number as (?P<level>...)"
+    return problem
+
+
+# Every key a language data file may have, with its type. REQUIRED are the keys every target
+# language needs: without them its pages cannot be read, or its drafts not written back.
+LANG_SCHEMA: dict[str, dict[str, Key]] = {
+    "language": {"code": Key(string), "name": Key(string), "english_name": Key(string),
+                 "scripts": Key(strings(nonempty=True)), "direction": Key(one_of("ltr", "rtl")),
+                 "langdetect": Key(string)},
+    "page": {"level_heading": Key(_level_heading), "guidance_headings": Key(strings(nonempty=True)),
+             "title_suffixes": Key(strings()), "not_defined": Key(_regexes), "boilerplate_lines": Key(strings()),
+             "boilerplate_blocks": Key(_blocks), "bullets": Key(strings()), "markers": Key(_markers),
+             "level_row": Key(_regex)},
+    "punctuation": {"quote_pairs": Key(_pairs), "latin_to_native": Key(_char_table),
+                    "space_before": Key(strings())},
+    "langid": {"marks": Key(strings()), "min_marks": Key(number(1, whole=True)), "letters": Key(strings()),
+               "min_letters": Key(number(1, whole=True)), "confusable": Key(strings())},
+    "checks": {"typical_length_ratio": Key(number(0.1, 10)), "abbreviations": Key(strings()),
+               "repeat_ok": Key(strings()), "leak_patterns": Key(_regexes)},
+    "morphology": {"prefixes": Key(strings()), "min_stem": Key(number(1, whole=True)),
+                   "max_suffix": Key(number(0, whole=True))},
+    "draft": {"level_heading": Key(_heading_template)},
+    "script": {"digits": Key(string), "stretching": Key(strings())},
+    "spelling": {"dictionaries": Key(strings()), "enabled": Key(boolean)},
+}
+REQUIRED = ("language.code", "language.name", "language.english_name", "language.scripts", "language.direction",
+            "page.level_heading", "page.guidance_headings", "page.not_defined", "punctuation.quote_pairs",
+            "draft.level_heading")
+
+
+def validate(data: dict, path: Path, required: tuple[str, ...] = REQUIRED) -> None:
+    """Refuse an unknown section or key, a value of the wrong type, or a missing required key,
+    with one line naming the file and the key."""
+    from pipeline.config import _near
+
+    for name, section in data.items():
+        keys = LANG_SCHEMA.get(name)
+        if keys is None:
+            raise ConfigError(path, f"unknown section [{name}]{_near(name, LANG_SCHEMA)}; "
+                                    f"known: {', '.join(sorted(LANG_SCHEMA))}")
+        if not isinstance(section, dict):
+            raise ConfigError(path, f"{name} must be a [{name}] table")
+        for k, v in section.items():
+            if k not in keys:
+                raise ConfigError(path, f"[{name}] unknown key {k!r}{_near(k, keys)}; known: {', '.join(sorted(keys))}")
+            problem = keys[k].check(v)
+            if problem:
+                raise ConfigError(path, f"[{name}] {k} {problem}")
+    for dotted in required:
+        sec, key = dotted.split(".")
+        if key not in data.get(sec, {}):
+            raise ConfigError(path, f"[{sec}] {key} is required (see pipeline/lang/README.md)")
 
 
 def _compile(path: Path, pattern: str, flags: int = re.IGNORECASE) -> re.Pattern:
@@ -133,11 +238,15 @@ def load(tag: str) -> Language:
     if not path.is_file():
         raise ConfigError(None, f"no language data for {tag!r}: add pipeline/lang/{code}.toml "
                                 f"(available: {', '.join(available())})")
-    data = _merge(_read(LANG_DIR / "_common.toml"), _read(path))
+    own = _read(path)
+    validate(own, path)
+    if own["language"]["code"] != code:
+        raise ConfigError(path, f"[language] code is {own['language']['code']!r} but the file is named {code}.toml")
+    common = _read(LANG_DIR / "_common.toml")
+    validate(common, LANG_DIR / "_common.toml", required=())
+    data = _merge(common, own)
     meta = data.get("language", {})
     page = data.get("page", {})
-    if "level_heading" not in page:
-        raise ConfigError(path, "page.level_heading is required")
     rules = PageRules(
         level_heading=_compile(path, page["level_heading"]),
         guidance_headings=frozenset(_norm_line(h) for h in page.get("guidance_headings", [])),
