@@ -507,7 +507,12 @@ def test_token_never_leaves_on_hostile_paths(env, clock, capsys, caplog):
         fake.next_link = None
         fake.inject("body", count=1, path="/translations", body=json.dumps([{"id": TOKEN}]).encode())
         seen.append(pull(capsys, fake, env / "o4"))
-    assert [rc for rc, _, _ in seen] == [2, 0, 2, 2]
+        # Our own origin, but a link carrying the token would land in debug logs and the page cache.
+        fake.next_link = lambda path, query, page, nxt: (f"{fake.base_url}/projects/{PROJECT}/x?page=2&t={TOKEN}"
+                                                          if path.endswith("/translations") else nxt)
+        seen.append(pull(capsys, fake, env / "o5"))
+    assert [rc for rc, _, _ in seen] == [2, 0, 2, 2, 2]
+    assert "carries the access token" in seen[4][2]
     assert "***" in seen[0][2] and "***" in seen[2][2]  # the server's message and the link, token blotted out
     texts = [o + e for _, o, e in seen] + [caplog.text] + [r.getMessage() for r in caplog.records]
     texts += [p.read_bytes().decode("utf-8", "replace") for p in env.rglob("*") if p.is_file()]

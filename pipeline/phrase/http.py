@@ -481,6 +481,8 @@ class Transport:
     def check_url(self, url: str, where: str, *, link: bool = False) -> None:
         """Refuse a URL off the base URL's origin or outside its path."""
         what = "next-page link" if link else "URL"
+        if E.redact(url) != url:  # even on our own origin: it would end up in logs and the page cache
+            raise E.ForeignHostError(where, f"refused the {what} {shorten(url)!r}: it carries the access token")
         mine, theirs = self.origin, origin(url)
         if theirs is None:
             raise E.ForeignHostError(where, f"refused the {what} {shorten(url)!r}: not an http(s) URL")
@@ -675,12 +677,12 @@ class Transport:
                 data = self.json(resp, where)
                 items = self.pagination.items(data, where)
                 nxt = self.pagination.next_url(resp, data, url)
-                if conditional and self.cache is not None:
-                    self.cache.put(url, resp.headers.get("ETag"), items, nxt)
             if fields is not None:
                 check_items(items, fields, where)
             if nxt is not None:
                 self.check_url(nxt, where, link=True)
+            if resp.status_code != 304 and conditional and self.cache is not None:
+                self.cache.put(url, resp.headers.get("ETag"), items, nxt)  # only pages that passed the checks
             yield items
             url = nxt
 
