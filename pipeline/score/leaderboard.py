@@ -35,112 +35,140 @@ def _r(x):
     return None if x is None else float(x)
 
 
-def score(corpus: Corpus, st: Settings = Settings()) -> tuple[dict, list[dict]]:
-    """(leaderboard dict, candidate records). See the module docstring."""
-    names = list(corpus.systems)
-    n = corpus.n
-    texts = [[corpus.systems[s][k] for s in names] for k in range(n)]
+@dataclass
+class _Measured:
+    """What the scorer measured: per metric the systems' scores, sentence chrF, consensus, signals."""
 
-    # Reference-based metrics on the segments that have a reference.
-    scored = [k for k in range(n) if corpus.refs and all(r[k] is not None for r in corpus.refs)]
-    sigs: dict[str, str] = {}
-    results: dict[str, dict[str, M.SystemScore]] = {}
-    sent_chrf: dict[str, dict[int, float]] = {s: {} for s in names}
-    baseline = None
-    if scored:
-        refs = [[r[k] for k in scored] for r in corpus.refs]
-        hyps = {s: [corpus.systems[s][k] or "" for k in scored] for s in names}
-        wanted = list(dict.fromkeys([*st.metrics, "chrf"]))  # sentence chrF needs chrF stats
-        metric_objs = {m: M.make_metric(m, refs) for m in wanted}
-        # chrF's statistics are counted here (exactly, n-grams once per distinct text); the
-        # other metrics' in worker processes, while this process also does consensus and signals.
-        fast_chrf = M.chrf_fast_ok(metric_objs["chrf"])
-        job = M.Extraction({m: o for m, o in metric_objs.items() if not (fast_chrf and m == "chrf")},
-                           hyps, st.workers)
-        cons = consensus_mod.consensus(texts)
-        chrf_stats = M.chrf_stats(metric_objs["chrf"], hyps, refs) if fast_chrf else None
-        sig_opts = st.signals if not job.parallel else S.Options(**{**st.signals.__dict__, "langid_workers": 1})
-        sig = S.detect(texts, corpus.sources, corpus.lang, sig_opts)
-        stats = job.result()
-        if chrf_stats is not None:
-            stats["chrf"] = chrf_stats
-        primary = st.primary if st.primary in metric_objs else wanted[0]
-        actual = {s: metric_objs[primary]._aggregate_and_compute(stats[primary][s]).score for s in names}
-        sign = -1 if primary in M.LOWER_IS_BETTER else 1
-        baseline = sorted(names, key=lambda s: (-sign * actual[s], s))[0]
-        for m in st.metrics:
-            results[m] = M.corpus_scores(metric_objs[m], stats[m], st.bootstrap, st.seed, baseline)
-            sigs[m] = M.signature(metric_objs[m], st.bootstrap, st.seed)
-        for s in names:
-            for k, v in zip(scored, M.sentence_scores(metric_objs["chrf"], stats["chrf"][s]), strict=True):
-                sent_chrf[s][k] = v
+    results: dict[str, dict[str, M.SystemScore]]
+    sigs: dict[str, str]
+    sent_chrf: dict[str, dict[int, float]]
+    baseline: str | None
+    cons: list[list[float | None]]
+    sig: list[list[dict]]
 
+
+def _measure(corpus: Corpus, st: Settings, names: list[str], texts: list, scored: list[int]) -> _Measured:
+    """Reference metrics on the ``scored`` segments (statistics in worker processes while this
+    process counts chrF, consensus and signals); consensus and signals alone without a reference."""
     if not scored:
-        cons = consensus_mod.consensus(texts)
-        sig = S.detect(texts, corpus.sources, corpus.lang, st.signals)
+        return _Measured({}, {}, {s: {} for s in names}, None, consensus_mod.consensus(texts),
+                         S.detect(texts, corpus.sources, corpus.lang, st.signals))
+    refs = [[r[k] for k in scored] for r in corpus.refs]
+    hyps = {s: [corpus.systems[s][k] or "" for k in scored] for s in names}
+    wanted = list(dict.fromkeys([*st.metrics, "chrf"]))  # sentence chrF needs chrF stats
+    metric_objs = {m: M.make_metric(m, refs) for m in wanted}
+    # chrF's statistics are counted here (exactly, n-grams once per distinct text); the
+    # other metrics' in worker processes, while this process also does consensus and signals.
+    fast_chrf = M.chrf_fast_ok(metric_objs["chrf"])
+    job = M.Extraction({m: o for m, o in metric_objs.items() if not (fast_chrf and m == "chrf")},
+                       hyps, st.workers)
+    cons = consensus_mod.consensus(texts)
+    chrf_stats = M.chrf_stats(metric_objs["chrf"], hyps, refs) if fast_chrf else None
+    sig_opts = st.signals if not job.parallel else S.Options(**{**st.signals.__dict__, "langid_workers": 1})
+    sig = S.detect(texts, corpus.sources, corpus.lang, sig_opts)
+    stats = job.result()
+    if chrf_stats is not None:
+        stats["chrf"] = chrf_stats
+    primary = st.primary if st.primary in metric_objs else wanted[0]
+    actual = {s: metric_objs[primary]._aggregate_and_compute(stats[primary][s]).score for s in names}
+    sign = -1 if primary in M.LOWER_IS_BETTER else 1
+    baseline = sorted(names, key=lambda s: (-sign * actual[s], s))[0]
+    results, sigs = {}, {}
+    for m in st.metrics:
+        results[m] = M.corpus_scores(metric_objs[m], stats[m], st.bootstrap, st.seed, baseline)
+        sigs[m] = M.signature(metric_objs[m], st.bootstrap, st.seed)
+    sent_chrf: dict[str, dict[int, float]] = {s: {} for s in names}
+    for s in names:
+        for k, v in zip(scored, M.sentence_scores(metric_objs["chrf"], stats["chrf"][s]), strict=True):
+            sent_chrf[s][k] = v
+    return _Measured(results, sigs, sent_chrf, baseline, cons, sig)
 
+
+def _ranks(names: list[str], texts: list, sig: list[dict], cons: list) -> tuple[dict[int, int], set[int]]:
+    """One segment: each candidate's rank, and the candidates that are the best pick (no hard
+    signal, fewest soft ones, highest consensus; providers with the very same text share it)."""
+    order = sorted(range(len(names)), key=lambda i: (
+        S.is_hard(sig[i]), sum(1 for x in sig[i] if x in S.SOFT),
+        -(cons[i] if cons[i] is not None else -1.0), names[i]))
+    rank = {i: r + 1 for r, i in enumerate(order)}
+    if not order or S.is_hard(sig[order[0]]):
+        return rank, set()
+    top = " ".join(texts[order[0]].split())
+    same = {i for i in range(len(names)) if texts[i] is not None and " ".join(texts[i].split()) == top}
+    for i in same:
+        rank[i] = 1
+    return rank, same
+
+
+def _records(corpus: Corpus, names: list[str], texts: list, me: _Measured) -> tuple[list[dict], list[set[str]]]:
     records: list[dict] = []
-    best_of: list[str | None] = []
+    best_of: list[set[str]] = []
+    n = corpus.n
     for k in range(n):
-        order = sorted(range(len(names)), key=lambda i: (
-            S.is_hard(sig[k][i]), sum(1 for x in sig[k][i] if x in S.SOFT),
-            -(cons[k][i] if cons[k][i] is not None else -1.0), names[i]))
-        rank = {i: r + 1 for r, i in enumerate(order)}
-        best = order[0] if order and not S.is_hard(sig[k][order[0]]) else None
-        # Providers that gave the very same text as the pick share it (and its rank).
-        same = set()
-        if best is not None:
-            top = " ".join(texts[k][best].split())
-            same = {i for i in range(len(names)) if texts[k][i] is not None and " ".join(texts[k][i].split()) == top}
-            for i in same:
-                rank[i] = 1
+        rank, same = _ranks(names, texts[k], me.sig[k], me.cons[k])
         best_of.append({names[i] for i in same})
         for i, s in enumerate(names):
-            if corpus.origins.get(s, [None] * n)[k] is None and corpus.systems[s][k] is None:
+            origin = corpus.origins.get(s, [None] * n)[k]
+            if origin is None and corpus.systems[s][k] is None:
                 continue  # the provider has no line for this segment: reported, no row
-            ref = corpus.refs[0][k] if corpus.refs else None
             records.append({
                 "key": corpus.ids[k], "provider": s, "text": corpus.systems[s][k],
-                "source": corpus.sources[k] if corpus.sources else None, "reference": ref,
-                "chrf": sent_chrf[s].get(k), "consensus": cons[k][i],
-                "signals": sorted(sig[k][i]), "explain": sig[k][i], "hard": S.is_hard(sig[k][i]),
-                "rank": rank[i], "best": i in same, "origin": corpus.origins.get(s, [None] * n)[k],
+                "source": corpus.sources[k] if corpus.sources else None,
+                "reference": corpus.refs[0][k] if corpus.refs else None,
+                "chrf": me.sent_chrf[s].get(k), "consensus": me.cons[k][i],
+                "signals": sorted(me.sig[k][i]), "explain": me.sig[k][i], "hard": S.is_hard(me.sig[k][i]),
+                "rank": rank[i], "best": i in same, "origin": origin,
                 **{c: corpus.meta[k].get(c) if corpus.meta else None
                    for c in ("framework", "skill", "element", "level", "item")},
             })
+    return records, best_of
 
-    systems = []
-    for i, s in enumerate(names):
-        row: dict = {"name": s}
-        for m in st.metrics:
-            r = results.get(m, {}).get(s)
-            row[m] = _r(r.score) if r else None
-            row[f"{m}_ci"] = [r.lo, r.hi] if r and r.lo is not None else None
-            row[f"{m}_bootstrap"] = ({"mean": r.mean, "half_width": r.ci} if r and r.mean is not None else None)
-        # paired bootstrap against the baseline: per metric, and for the primary metric alone
-        row["p_values"] = ({m: results[m][s].p_value for m in st.metrics} if results and s != baseline else None)
-        row["p_value"] = (row["p_values"] or {}).get(st.primary)
-        vals = [cons[k][i] for k in range(n) if cons[k][i] is not None]
-        row["consensus"] = sum(vals) / len(vals) if vals else None
-        row["best_picks"] = sum(1 for b in best_of if s in b)
-        if st.reference_is_final and "ter" in results:
-            row["post_edit_ter"] = results["ter"][s].score
-        counts: dict[str, int] = {}
-        for k in range(n):
-            for x in sig[k][i]:
-                counts[x] = counts.get(x, 0) + 1
-        row["signals"] = dict(sorted(counts.items()))
-        row["missing"] = sum(1 for k in range(n) if corpus.systems[s][k] is None)
-        systems.append(row)
-    key_metric = st.primary if results else None
+
+def _system_row(corpus: Corpus, st: Settings, me: _Measured, i: int, s: str, best_of: list[set[str]]) -> dict:
+    n = corpus.n
+    row: dict = {"name": s}
+    for m in st.metrics:
+        r = me.results.get(m, {}).get(s)
+        row[m] = _r(r.score) if r else None
+        row[f"{m}_ci"] = [r.lo, r.hi] if r and r.lo is not None else None
+        row[f"{m}_bootstrap"] = ({"mean": r.mean, "half_width": r.ci} if r and r.mean is not None else None)
+    # paired bootstrap against the baseline: per metric, and for the primary metric alone
+    row["p_values"] = ({m: me.results[m][s].p_value for m in st.metrics}
+                       if me.results and s != me.baseline else None)
+    row["p_value"] = (row["p_values"] or {}).get(st.primary)
+    vals = [me.cons[k][i] for k in range(n) if me.cons[k][i] is not None]
+    row["consensus"] = sum(vals) / len(vals) if vals else None
+    row["best_picks"] = sum(1 for b in best_of if s in b)
+    if st.reference_is_final and "ter" in me.results:
+        row["post_edit_ter"] = me.results["ter"][s].score
+    counts: dict[str, int] = {}
+    for k in range(n):
+        for x in me.sig[k][i]:
+            counts[x] = counts.get(x, 0) + 1
+    row["signals"] = dict(sorted(counts.items()))
+    row["missing"] = sum(1 for k in range(n) if corpus.systems[s][k] is None)
+    return row
+
+
+def score(corpus: Corpus, st: Settings = Settings()) -> tuple[dict, list[dict]]:
+    """(leaderboard dict, candidate records). See the module docstring."""
+    names = list(corpus.systems)
+    texts = [[corpus.systems[s][k] for s in names] for k in range(corpus.n)]
+    # Reference-based metrics on the segments that have a reference.
+    scored = [k for k in range(corpus.n) if corpus.refs and all(r[k] is not None for r in corpus.refs)]
+    me = _measure(corpus, st, names, texts, scored)
+    records, best_of = _records(corpus, names, texts, me)
+    systems = [_system_row(corpus, st, me, i, s, best_of) for i, s in enumerate(names)]
+    key_metric = st.primary if me.results else None
     if key_metric and key_metric in st.metrics:
         sign = -1 if key_metric in M.LOWER_IS_BETTER else 1
         systems.sort(key=lambda r: (-sign * r[key_metric], r["name"]))
     else:
         systems.sort(key=lambda r: (-(r["consensus"] or 0.0), r["name"]))
-    if any(c is not None for seg in cons for c in seg):
+    sigs = dict(me.sigs)
+    if any(c is not None for seg in me.cons for c in seg):
         sigs["consensus"] = consensus_mod.signature()
-    board = {"signatures": sigs, "segments": n, "scored_segments": len(scored),
-             "reference": corpus.reference_name if scored else None, "baseline": baseline,
+    board = {"signatures": sigs, "segments": corpus.n, "scored_segments": len(scored),
+             "reference": corpus.reference_name if scored else None, "baseline": me.baseline,
              "problems": list(corpus.problems), "systems": systems}
     return board, records
