@@ -202,6 +202,66 @@ def align_translation_list(en: list[str], tgt: list[str], ratio: float) -> list[
     return [(i, j) for i, j, _ in pairs]
 
 
+def _pair_element(element: str, te: list[dict], ee: list[dict], ratio: float) -> tuple[dict, list[dict]]:
+    """One element of one skill: {(level, English item): translated record} and the extras."""
+    paired: dict[tuple, dict] = {}
+    extras: list[dict] = []
+    if element not in SEQUENCE_ELEMENTS:
+        levels = {_k(e["level"]) for e in ee}
+        for r in te:
+            if _k(r["level"]) in levels:
+                paired[(_k(r["level"]), None)] = r
+            else:
+                extras.append(r)
+        return paired, extras
+    if te and all(t["keyed"] is True for t in te):
+        # keyed units (Phrase, XLIFF, TMX) name their English item: trust it
+        by_item = {_k(e["item"]): i for i, e in enumerate(ee)}
+        pairs = [(by_item.get(_k(t["item"])), j) for j, t in enumerate(te)]
+    else:
+        pairs = align_translation_list([e["text"] for e in ee], [t["text"] for t in te], ratio)
+    for i, j in pairs:
+        if j is None:
+            continue
+        if i is None:
+            extras.append(te[j])
+        else:
+            paired[(None, _k(ee[i]["item"]))] = te[j]
+    return paired, extras
+
+
+def _pair_version(tv: pd.DataFrame, ev: pd.DataFrame | None, eidx: dict) -> tuple[dict[tuple, dict], list[dict]]:
+    """One language and SFIA version: {(skill, element, level, English item): record} and extras."""
+    ratio = _typical_ratio(_keyed_pairs(ev if ev is not None else schema.empty(schema.SEGMENT), tv))
+    tgt_map: dict[tuple, dict] = {}
+    extras: list[dict] = []
+    for skill, by_element in _index(tv).items():
+        eg = eidx.get(skill, {})
+        for element in schema.ELEMENTS:
+            paired, extra = _pair_element(element, by_element.get(element, []), eg.get(element, []), ratio)
+            tgt_map.update({(skill, element, lv, it): r for (lv, it), r in paired.items()})
+            extras += extra
+    return tgt_map, extras
+
+
+def _key_row(lang: str, r, t8: dict | None, t9: dict | None, present: dict[int, set[str]]) -> dict:
+    return {
+        "lang": lang, "skill": r.skill, "element": r.element, "level": r.level, "item": r.item,
+        "item_8": r.item_8, "item_9": r.item_9, "en_8": r.en_8, "en_9": r.en_9,
+        "tgt_8": None if t8 is None else t8["text"], "tgt_9": None if t9 is None else t9["text"],
+        "marker": None if t9 is None else t9["marker"],
+        **_provenance(8, t8), **_provenance(9, t9),
+        "status_8": _status(r.skill in present[8], r.en_8, t8),
+        "status_9": _status(r.skill in present[9], r.en_9, t9),
+    }
+
+
+def _extra_row(lang: str, fw: int, t: dict) -> dict:
+    return {"lang": lang, "skill": t["skill"], "element": t["element"], "level": t["level"], "item": t["item"],
+            f"tgt_{fw}": t["text"], **_provenance(fw, t), f"status_{fw}": "extra",
+            "marker": t["marker"] if fw == 9 else None}
+
+
 def align_translations(english: pd.DataFrame, english_segments: dict[int, pd.DataFrame],
                        targets: pd.DataFrame) -> pd.DataFrame:
     """Every target-language segment -> the English key rows (schema.ALIGNMENT), one row per (lang, key).
@@ -215,7 +275,6 @@ def align_translations(english: pd.DataFrame, english_segments: dict[int, pd.Dat
     eidx = {fw: _index(df) for fw, df in english_segments.items() if df is not None}
     for lang in sorted(set(targets["lang"])):
         tl = targets[targets["lang"] == lang]
-        # tgt_map[framework][(skill, element, level, english item)] = target record
         tgt_map: dict[int, dict[tuple, dict]] = {8: {}, 9: {}}
         extras: list[tuple[int, dict]] = []
         present: dict[int, set[str]] = {8: set(), 9: set()}
@@ -223,56 +282,16 @@ def align_translations(english: pd.DataFrame, english_segments: dict[int, pd.Dat
             tv = tl[tl["framework"] == fw]
             if tv.empty:
                 continue
-            ev = english_segments.get(fw)
-            ev = ev if ev is not None else schema.empty(schema.SEGMENT)
             present[fw] = set(tv["skill"])
-            ratio = _typical_ratio(_keyed_pairs(ev, tv))
-            for skill, by_element in _index(tv).items():
-                eg = eidx.get(fw, {}).get(skill, {})
-                for element in schema.ELEMENTS:
-                    te, ee = by_element.get(element, []), eg.get(element, [])
-                    if element in SEQUENCE_ELEMENTS:
-                        if te and all(t["keyed"] is True for t in te):
-                            # keyed units (Phrase, XLIFF, TMX) name their English item: trust it
-                            by_item = {_k(e["item"]): i for i, e in enumerate(ee)}
-                            pairs = [(by_item.get(_k(t["item"])), j) for j, t in enumerate(te)]
-                        else:
-                            pairs = align_translation_list([e["text"] for e in ee], [t["text"] for t in te],
-                                                           ratio)
-                        for i, j in pairs:
-                            if j is None:
-                                continue
-                            if i is None:
-                                extras.append((fw, te[j]))
-                            else:
-                                tgt_map[fw][(skill, element, None, _k(ee[i]["item"]))] = te[j]
-                    else:
-                        ekeys = {_k(e["level"]) for e in ee}
-                        for r in te:
-                            if _k(r["level"]) in ekeys:
-                                tgt_map[fw][(skill, element, _k(r["level"]), None)] = r
-                            else:
-                                extras.append((fw, r))
+            tgt_map[fw], extra = _pair_version(tv, english_segments.get(fw), eidx.get(fw, {}))
+            extras += [(fw, t) for t in extra]
         for r in english.itertuples(index=False):
             if r.skill not in present[8] and r.skill not in present[9]:
                 continue
-            t8 = tgt_map[8].get((r.skill, r.element, _k(r.level) if r.element == "level" else None, _k(r.item_8)))
-            t9 = tgt_map[9].get((r.skill, r.element, _k(r.level) if r.element == "level" else None, _k(r.item_9)))
-            rows.append({
-                "lang": lang, "skill": r.skill, "element": r.element, "level": r.level, "item": r.item,
-                "item_8": r.item_8, "item_9": r.item_9, "en_8": r.en_8, "en_9": r.en_9,
-                "tgt_8": None if t8 is None else t8["text"], "tgt_9": None if t9 is None else t9["text"],
-                "marker": None if t9 is None else t9["marker"],
-                **_provenance(8, t8), **_provenance(9, t9),
-                "status_8": _status(r.skill in present[8], r.en_8, t8),
-                "status_9": _status(r.skill in present[9], r.en_9, t9),
-            })
-        for fw, t in extras:
-            rows.append({
-                "lang": lang, "skill": t["skill"], "element": t["element"], "level": t["level"], "item": t["item"],
-                f"tgt_{fw}": t["text"], **_provenance(fw, t), f"status_{fw}": "extra",
-                "marker": t["marker"] if fw == 9 else None,
-            })
+            level = _k(r.level) if r.element == "level" else None
+            rows.append(_key_row(lang, r, tgt_map[8].get((r.skill, r.element, level, _k(r.item_8))),
+                                 tgt_map[9].get((r.skill, r.element, level, _k(r.item_9))), present))
+        rows += [_extra_row(lang, fw, t) for fw, t in extras]
     out = schema.make(schema.ALIGNMENT, rows)
     if len(out):
         out = schema.sort_key_frame(out)
