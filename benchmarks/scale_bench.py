@@ -64,16 +64,20 @@ def run_child(cmd: list[str], cwd: Path) -> dict:
             "stderr": err_path.read_text(encoding="utf-8", errors="replace")}
 
 
-def report_sizes(reports: Path) -> tuple[int, str, int]:
-    """(total bytes, largest HTML page's name, its bytes)."""
+def report_sizes(reports: Path) -> tuple[int, str, int, dict[str, int]]:
+    """(total bytes, largest HTML page's name, its bytes, bytes per top-level entry)."""
     total, big, big_size = 0, "-", 0
+    parts: dict[str, int] = {}
     for f in reports.rglob("*"):
         if f.is_file():
             n = f.stat().st_size
             total += n
+            top = f.relative_to(reports).parts[0]
+            top = "lang-*.html" if top.startswith("lang-") and top != "lang-en.html" else top
+            parts[top] = parts.get(top, 0) + n
             if f.suffix == ".html" and n > big_size:
                 big, big_size = f.name, n
-    return total, big, big_size
+    return total, big, big_size, parts
 
 
 def fit(ns: list[int], walls: list[float]) -> tuple[float | None, float | None, float | None]:
@@ -143,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
                 tail = r["stderr"].strip().splitlines()[-5:]
                 print(f"scale_bench: N={n}: sfia-qa exited {r['rc']}:\n  " + "\n  ".join(tail), file=sys.stderr)
                 return 1
-            total, big, big_size = report_sizes(d / "reports")
+            total, big, big_size, parts = report_sizes(d / "reports")
             r.update(n=n, gen=gen, total=total, big=big, big_size=big_size, stages=stage_timings(r["stderr"]))
             results.append(r)
             stages = r["stages"]
@@ -152,15 +156,22 @@ def main(argv: list[str] | None = None) -> int:
             print(f"N={n:>2}: wall {r['wall']:7.1f} s  cpu {r['cpu']:7.1f} s  peak RSS {mib(r['rss']):>9}  "
                   f"reports {total / 1e6:6.1f} MB  largest page {big} {big_size / 1e6:.1f} MB  "
                   f"(corpus generated in {gen:.1f} s)")
-            print(f"      stages: {shares}, other {other:.1f}s ({100 * other / r['wall']:.0f}%)", flush=True)
+            print(f"      stages: {shares}, other {other:.1f}s ({100 * other / r['wall']:.0f}%)")
+            top = sorted(parts.items(), key=lambda kv: -kv[1])[:5]
+            print("      largest report parts: " + ", ".join(f"{k} {v / 1e6:.1f} MB" for k, v in top), flush=True)
     finally:
         if tmp:
             tmp.cleanup()
     walls = [r["wall"] for r in results]
     slope, intercept, ratio = fit(ns, walls)
     if slope is not None:
-        print(f"growth: {slope:.1f} s per language (least squares, intercept {intercept:.1f} s); "
-              f"per-language time N={max(ns)} / N={min(ns)}: {ratio:.2f} (1.00 = linear)")
+        cslope, cint, cratio = fit(ns, [r["cpu"] for r in results])
+        print(f"growth: wall {slope:.1f} s per language (least squares, intercept {intercept:.1f} s), "
+              f"per-language wall N={max(ns)} / N={min(ns)}: {ratio:.2f} (1.00 = linear); "
+              f"CPU {cslope:.1f} s per language (intercept {cint:.1f} s), ratio {cratio:.2f}")
+        if any(r["cpu"] < 0.8 * r["wall"] for r in results):
+            print("note: CPU time well below wall time: the machine was busy with other work, or the run "
+                  "waited; CPU figures are the steadier ones")
     big = next((r for r in results if r["n"] == TARGET_LANGS), None)
     if big is not None:
         wall, rss, rep, how = big["wall"], big["rss"], big["total"], "measured"
