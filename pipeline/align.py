@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
 
@@ -108,7 +108,7 @@ def align_sequences(a: Sequence, b: Sequence, score: Callable[[int, int], float]
             out.append((x, y, "content"))
         elif x is not None:
             run_a.append(x)
-        else:
+        elif y is not None:
             run_b.append(y)
     flush()
     return out
@@ -141,11 +141,14 @@ def align_english(seg8: pd.DataFrame, seg9: pd.DataFrame, threshold: float = 0.4
                 continue
             if element in SEQUENCE_ELEMENTS:
                 t8, t9 = [r["text"] for r in e8], [r["text"] for r in e9]
+                pairs: list[tuple[int | None, int | None, str]]
                 if t8 == t9:
                     pairs = [(i, i, "content") for i in range(len(t8))]
                 else:
-                    pairs = align_sequences(t8, t9, lambda i, j, t8=t8, t9=t9: similarity(t8[i], t9[j]), threshold,
-                                             gap_threshold=gap_threshold)
+                    def sim(i: int, j: int, t8: list[str] = t8, t9: list[str] = t9) -> float:
+                        return similarity(t8[i], t9[j])
+
+                    pairs = align_sequences(t8, t9, sim, threshold, gap_threshold=gap_threshold)
                 for i, j, how in pairs:
                     rows.append(_english_row(skill, element, e8[i] if i is not None else None,
                                              e9[j] if j is not None else None, how_name[how]))
@@ -214,6 +217,7 @@ def _pair_element(element: str, te: list[dict], ee: list[dict], ratio: float) ->
             else:
                 extras.append(r)
         return paired, extras
+    pairs: list[tuple[int | None, int | None]]
     if te and all(t["keyed"] is True for t in te):
         # keyed units (Phrase, XLIFF, TMX) name their English item: trust it
         by_item = {_k(e["item"]): i for i, e in enumerate(ee)}
@@ -262,7 +266,7 @@ def _extra_row(lang: str, fw: int, t: dict) -> dict:
             "marker": t["marker"] if fw == 9 else None}
 
 
-def align_translations(english: pd.DataFrame, english_segments: dict[int, pd.DataFrame],
+def align_translations(english: pd.DataFrame, english_segments: Mapping[int, pd.DataFrame],
                        targets: pd.DataFrame) -> pd.DataFrame:
     """Every target-language segment -> the English key rows (schema.ALIGNMENT), one row per (lang, key).
 

@@ -46,9 +46,9 @@ def boolean(v):
     return None if isinstance(v, bool) else "must be true or false (without quotes)"
 
 
-def one_of(*choices: str):
+def one_of(*choices: Any):
     def check(v):
-        return None if v in choices else f"must be one of {', '.join(choices)}"
+        return None if v in choices else f"must be one of {', '.join(map(str, choices))}"
     return check
 
 

@@ -34,7 +34,7 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str | None =
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; a report is an ordinary file
-        with os.fdopen(fd, mode, **({} if binary else {"encoding": encoding, "newline": newline})) as fh:
+        with (os.fdopen(fd, mode) if binary else os.fdopen(fd, mode, encoding=encoding, newline=newline)) as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Collection
 
 from pipeline.checks.text import final_punct, punct_class, words
 
@@ -118,7 +119,7 @@ def space_before_punct(text: str, allowed: str = "") -> list[tuple[int, int]]:
     return out
 
 
-def repeated_words(text: str, ok: set[str] = frozenset()) -> list[tuple[int, int, str]]:
+def repeated_words(text: str, ok: Collection[str] = frozenset()) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), m.group(1)) for m in REPEATED.finditer(text)
             if m.group(1).casefold() not in ok]
 

@@ -18,7 +18,7 @@ from pipeline import langdata, schema
 from pipeline.checks import suppressions as sup_mod
 from pipeline.checks.glossary import Glossary
 from pipeline.checks.registry import REGISTRY, Check, finding
-from pipeline.checks.settings import SOURCE_SCOPES, Settings
+from pipeline.checks.settings import Settings
 from pipeline.checks.units import Hit, Unit
 
 _PER_UNIT = {"segment", "source", "candidate", "draft"}
@@ -58,15 +58,17 @@ def _groups(units: Iterable[Unit], by) -> dict:
 
 
 def _hits(c: Check, pool: list[Unit], env: Env, opts: dict) -> Iterable[Hit]:
+    func = c.func
+    assert func is not None
     if c.scope in _PER_UNIT:
         for u in pool:
-            yield from c.func(u, env, opts) or ()
+            yield from func(u, env, opts) or ()
     elif c.scope in _PER_PAGE:
         for _k, grp in sorted(_groups(pool, lambda u: (u.lang, u.framework or 0, u.skill)).items()):
-            yield from c.func(sorted(grp, key=_order), env, opts) or ()
+            yield from func(sorted(grp, key=_order), env, opts) or ()
     elif c.scope == "corpus":
         for _k, grp in sorted(_groups(pool, lambda u: (u.lang, u.framework or 0)).items()):
-            yield from c.func(grp, env, opts) or ()
+            yield from func(grp, env, opts) or ()
 
 
 def _pools(units: list[Unit], english: Sequence[Unit], candidates: Sequence[Unit],

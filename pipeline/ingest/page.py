@@ -111,8 +111,8 @@ class _Page:
             self._leave_section()
             self.section, self.current_level = "guidance", None
             self.marker, self.section_segs = inline_marker, []
-        elif rules.marker_of(line):
-            self._marker_line(rules.marker_of(line), n)
+        elif (only_marker := rules.marker_of(line)) is not None:
+            self._marker_line(only_marker, n)
         elif self.section == "header":
             self.header_paras.append((line, n))
         elif self.section == "guidance":
@@ -195,7 +195,9 @@ def parse_page(text: str, where: str, lang: Language, framework: int, lang_tag: 
                                 f"before the first heading (read as {lang.english_name})")
     line, n = kept[title_at]
     head, title_marker = lang.page.split_marker(line)
-    name, code = _title(head, lang)
+    title = _title(head, lang)
+    assert title is not None  # _find_title found it
+    name, code = title
     base = {"framework": framework, "lang": lang_tag, "skill": code}
     page = _Page(where, lang, base, {**base, "element": "name", "level": None, "item": None, "text": name,
                                      "marker": title_marker, "origin": f"{where}:{n}", "line": n})

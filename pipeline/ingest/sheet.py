@@ -113,7 +113,7 @@ def _col_letter(j: int) -> str:
     return s
 
 
-def _rows_from_table(rows: list[tuple[list, str]], where: str, origin_of) -> tuple[list[SkillRow], int | None]:
+def _rows_from_table(rows: list[tuple[list, int]], where: str, origin_of) -> tuple[list[SkillRow], int | None]:
     """rows: (cells, row-id) pairs; origin_of(row_id, col_index) -> :class:`Loc`."""
     header_at = None
     for i, (cells, _) in enumerate(rows[:10]):

@@ -27,8 +27,8 @@ def consensus(segments: Sequence[Sequence[str | None]]) -> list[list[float | Non
     if not todo:
         return out
     # Identical candidates are scored once: chrF of a text against itself is 100.
-    uniq = [list(dict.fromkeys(segments[k][i] for i in live[k])) for k in todo]
-    matrices = pairwise_chrf(uniq)
+    uniq: list[list[str]] = [list(dict.fromkeys(str(segments[k][i]) for i in live[k])) for k in todo]
+    matrices: list = list(pairwise_chrf(uniq))
     fallback = [a for a, m in enumerate(matrices) if m is None]
     if fallback:
         for a, m in zip(fallback, fastchrf.pairwise_chrf([uniq[a] for a in fallback],
@@ -36,7 +36,7 @@ def consensus(segments: Sequence[Sequence[str | None]]) -> list[list[float | Non
             matrices[a] = m
     for k, u, m in zip(todo, uniq, matrices, strict=True):
         pos = {t: a for a, t in enumerate(u)}
-        idx = [pos[segments[k][i]] for i in live[k]]
+        idx = [pos[str(segments[k][i])] for i in live[k]]
         n = len(idx)
         for a, i in enumerate(live[k]):
             ia = idx[a]

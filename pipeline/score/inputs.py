@@ -44,7 +44,7 @@ def read_wmt(refs: list[str | Path], hyps: list[tuple[str, str | Path]], src: st
         raise InputError("--ref", "give at least one --ref file (or --src for consensus only)")
     ref_lines = [read_lines(Path(r)) for r in refs]
     src_lines = read_lines(Path(src)) if src is not None else None
-    n = len(ref_lines[0]) if ref_lines else len(src_lines)
+    n = len(ref_lines[0]) if ref_lines else len(src_lines or [])
     problems = []
     base = str(refs[0]) if refs else str(src)
     for path, lines in [*zip(refs, ref_lines, strict=True), *([(src, src_lines)] if src_lines else [])]:
@@ -88,8 +88,8 @@ def corpus_from_records(rows: list[dict], lang: str | None = None) -> Corpus:
             sources[i] = sources[i] or r["source"]
             references[i] = references[i] or r["reference"]
     providers = list(dict.fromkeys(r["provider"] for r in rows))
-    systems = {p: [None] * len(ids) for p in providers}
-    origins = {p: [None] * len(ids) for p in providers}
+    systems: dict[str, list[str | None]] = {p: [None] * len(ids) for p in providers}
+    origins: dict[str, list[str | None]] = {p: [None] * len(ids) for p in providers}
     problems = []
     for r in rows:
         i = seen[r["key"]]

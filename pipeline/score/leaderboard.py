@@ -12,6 +12,7 @@ Providers that gave the very text picked share the pick (rank 1, counted in best
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pipeline.score import consensus as consensus_mod
@@ -53,8 +54,8 @@ def _measure(corpus: Corpus, st: Settings, names: list[str], texts: list, scored
     if not scored:
         return _Measured({}, {}, {s: {} for s in names}, None, consensus_mod.consensus(texts),
                          S.detect(texts, corpus.sources, corpus.lang, st.signals))
-    refs = [[r[k] for k in scored] for r in corpus.refs]
-    hyps = {s: [corpus.systems[s][k] or "" for k in scored] for s in names}
+    refs: list[Sequence[str]] = [[r[k] or "" for k in scored] for r in corpus.refs]
+    hyps: dict[str, Sequence[str]] = {s: [corpus.systems[s][k] or "" for k in scored] for s in names}
     wanted = list(dict.fromkeys([*st.metrics, "chrf"]))  # sentence chrF needs chrF stats
     metric_objs = {m: M.make_metric(m, refs) for m in wanted}
     # chrF's statistics are counted here (exactly, n-grams once per distinct text); the
@@ -136,7 +137,7 @@ def _system_row(corpus: Corpus, st: Settings, me: _Measured, i: int, s: str, bes
     row["p_values"] = ({m: me.results[m][s].p_value for m in st.metrics}
                        if me.results and s != me.baseline else None)
     row["p_value"] = (row["p_values"] or {}).get(st.primary)
-    vals = [me.cons[k][i] for k in range(n) if me.cons[k][i] is not None]
+    vals = [c for c in (me.cons[k][i] for k in range(n)) if c is not None]
     row["consensus"] = sum(vals) / len(vals) if vals else None
     row["best_picks"] = sum(1 for b in best_of if s in b)
     if st.reference_is_final and "ter" in me.results:

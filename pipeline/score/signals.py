@@ -79,7 +79,7 @@ def detect(segments: Sequence[Sequence[str | None]], sources: Sequence[str | Non
                     sig["length-outlier"] = f"{r:.2f}x the median candidate length"
             row.append(sig)
         out.append(row)
-    if to_judge:
+    if to_judge and lang:
         verdicts = langid.identify_many([t for _, _, t in to_judge], lang, opts.min_chars, opts.langid_workers)
         for (k, i, _), v in zip(to_judge, verdicts, strict=True):
             if v.ok is False:
