@@ -12,9 +12,9 @@ from pipeline.checks.common import (
     unbalanced_brackets,
     unbalanced_quotes,
 )
-from pipeline.checks.units import Hit
 from pipeline.checks.registry import register
 from pipeline.checks.text import span
+from pipeline.checks.units import Hit
 
 G = "punctuation"
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from pipeline.checks.units import Hit
 from pipeline.checks.registry import register
 from pipeline.checks.text import BIDI_CONTROLS, span
+from pipeline.checks.units import Hit
 from pipeline.langid import script_of
 
 G = "script"

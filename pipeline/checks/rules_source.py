@@ -18,9 +18,9 @@ from pipeline.checks.common import (
     unbalanced_brackets,
     unbalanced_quotes,
 )
-from pipeline.checks.units import Hit
 from pipeline.checks.registry import register
 from pipeline.checks.text import sentence_starts, span, word_re
+from pipeline.checks.units import Hit
 
 G = "source"
 

@@ -6,9 +6,9 @@ import re
 from collections import Counter
 
 from pipeline.checks.common import describe_ending, ending, ending_span, first_letter_case, minority, quote
-from pipeline.checks.units import Hit
 from pipeline.checks.registry import register
 from pipeline.checks.text import span, words, ws
+from pipeline.checks.units import Hit
 from pipeline.text.normalize import ascii_digits
 
 G = "structure"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 
 from pipeline.checks.common import quote
-from pipeline.checks.units import Hit
 from pipeline.checks.registry import register
 from pipeline.checks.text import morph, span, split_sentences, words, ws
+from pipeline.checks.units import Hit
 
 G = "terminology"
 

@@ -15,7 +15,12 @@ import pandas as pd
 
 from pipeline.checks.runner import check_units
 from pipeline.checks.settings import Settings
-from pipeline.checks.units import units_from_alignment, units_from_candidates, units_from_drafts, units_from_segments
+from pipeline.checks.units import (
+    units_from_alignment,
+    units_from_candidates,
+    units_from_drafts,
+    units_from_segments,
+)
 from pipeline.results import Checked, Scored
 
 
