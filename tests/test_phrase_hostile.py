@@ -23,8 +23,8 @@ import requests
 from fake_phrase import FakeClock, FakePhrase, populate
 
 from pipeline import cli
-from pipeline.phrase import errors as E
 from pipeline.phrase import client as client_mod
+from pipeline.phrase import errors as E
 from pipeline.phrase.client import PhraseClient
 from pipeline.phrase.http import PageNumberPagination, Transport
 
@@ -177,7 +177,7 @@ def _links(fake: FakePhrase, other: FakePhrase) -> dict:
         "dot-segments": f"http://127.0.0.1:{port}/v2/../admin/export?page=2",
         "encoded-dot-segments": f"http://127.0.0.1:{port}/v2/%2e%2e/admin/export?page=2",
         "user-info": f"http://evil@127.0.0.1:{port}{locales}?page=2",
-        "not-http": f"file:///etc/passwd",
+        "not-http": "file:///etc/passwd",
     }
 
 

@@ -394,7 +394,7 @@ class Transport:
         if origin(self.base_url) is None or parts.username is not None or parts.password is not None \
                 or parts.query or parts.fragment:
             raise E.ConfigError("--base-url", f"not a plain http(s) URL: {shorten(base_url)!r}")
-        self.origin = origin(self.base_url)
+        self.origin: tuple[str, str, int] = origin(self.base_url)  # type: ignore[assignment]  # checked above
         self.base_path = parts.path.rstrip("/")
         E.register_secret(token)
         self.max_workers = max_workers
@@ -592,7 +592,7 @@ class Transport:
             except urllib3.exceptions.DecodeError:
                 resp.close()
                 raise E.ResponseError(where, f"HTTP {resp.status_code} with a body that cannot be decoded "
-                                             f"(Content-Encoding {shorten(resp.headers.get('Content-Encoding'), 40)})"
+                                             f"(Content-Encoding {shorten(resp.headers.get('Content-Encoding') or '', 40)})"
                                       ) from None
             except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError) as e:
                 raise _BodyCut(type(e).__name__) from None
@@ -648,8 +648,8 @@ class Transport:
               conditional: bool = False, fields: dict | None = None) -> Iterator[list]:
         """Yield each page's items, following the pagination strategy's next URL (same origin,
         under the base path, never a URL twice, at most ``max_pages``)."""
-        first_url = requests.Request("GET", self.url(path),
-                                     params=self.pagination.first_params(dict(params or {}))).prepare().url
+        first_url = str(requests.Request("GET", self.url(path),
+                                         params=self.pagination.first_params(dict(params or {}))).prepare().url)
         url: str | None = first_url
         seen: set[tuple] = set()
         while url:
@@ -667,11 +667,11 @@ class Transport:
             cached = self.cache.get(url) if (conditional and self.cache is not None) else None
             headers = {"If-None-Match": cached["etag"]} if cached else None
             resp = self.request("GET", url, headers=headers, what=what)
-            if resp.status_code == 304 and cached is not None:
+            if resp.status_code == 304 and cached is not None and self.cache is not None:
                 self._count("not_modified")
                 self.cache.touch(url)
                 items, nxt = cached["data"], cached["next"]
-            elif resp.status_code == 304:
+            elif resp.status_code == 304:  # never asked for (no cache entry): a confused or hostile server
                 raise E.ResponseError(where, "HTTP 304 (not modified) to a request that was not conditional")
             else:
                 data = self.json(resp, where)
