@@ -63,6 +63,8 @@ Provenance keys of every segment record (besides the SEGMENT columns):
 ``job``        str|None     the job: ``m:task-id`` of the ``<file>``, else its ``original``
 ``mxliff_id``  str          the trans-unit id(s), comma-separated
 ``source_text`` str         the English of the unit(s), as in the file
+``codes``      dict|None    inline codes (XLIFF 1.2 elements) of the units' source and target,
+                            as placeholders in the texts (see :func:`.xmlfiles.coded`)
 =============  ===========  ==========================================================
 """
 
@@ -75,7 +77,7 @@ from xml.etree.ElementTree import Element
 
 from pipeline.errors import InputError
 from pipeline.ingest.sheet import CODE_RE, split_guidance
-from pipeline.ingest.xmlfiles import _children, _local, _text, parse_xml
+from pipeline.ingest.xmlfiles import _children, _local, _text, coded, parse_xml
 from pipeline.keys import DEFAULT_PATTERN, format_key, parse_key
 from pipeline.langdata import normalize_tag
 
@@ -119,6 +121,7 @@ class Unit:
     key: str | None = None
     cell: tuple[str, int] | None = None  # (column letter, row)
     alts: list[tuple[str, str, str]] = field(default_factory=list)  # (kind tm|mt, provider, text)
+    codes: dict | None = None  # inline codes (XLIFF 1.2 elements) of source and target, see xmlfiles.coded
 
 
 # ---------------------------------------------------------------------------- reading units
@@ -263,7 +266,8 @@ def _walk(f: Element):
 def _unit(c: Element, group: Element | None, gidx: int, line: int, job: str | None, tools: dict[str, str],
           where: str, pattern: str) -> Unit:
     here = f"{where}:{line}"
-    target = _text(next(iter(_children(c, "target")), None))
+    source, target, codes = coded([(next(iter(_children(c, "source")), None),
+                                    next(iter(_children(c, "target")), None))], "xliff1", here)
     origin = _origin(c.get(_m("trans-origin")), bool(target))
     score = _score(c.get(_m("score")), here)
     confirmed = (c.get(_m("confirmed")) or "0").strip().lower()
@@ -274,8 +278,7 @@ def _unit(c: Element, group: Element | None, gidx: int, line: int, job: str | No
         detail = same[0] if same else None
         if detail and origin == "tm":
             detail = detail[3:] if detail.startswith("TM ") else None
-    return Unit(uid=c.get("id") or "", line=line, source=_text(next(iter(_children(c, "source")), None)),
-                target=target, origin=origin, score=score if origin == "tm" else None,
+    return Unit(uid=c.get("id") or "", line=line, source=source, target=target, codes=codes, origin=origin, score=score if origin == "tm" else None,
                 confirmed=confirmed not in ("", "0", "false", "no"),
                 locked=(c.get(_m("locked")) or "").strip().lower() in TRUE or c.get("translate") == "no",
                 detail=detail, group=gidx, job=job, key=_find_key(c, group, pattern), cell=_find_cell(c, group),
@@ -412,7 +415,14 @@ def _provenance(units: list[Unit]) -> dict:
     origin = "tm" if all(o == "tm" for o in origins) else next(o for o in origins if o != "tm")
     scores = [u.score for u in units]
     details = list(dict.fromkeys(u.detail for u in units if u.detail and u.origin == origin))
+    # what the producing engine (or memory) suggested, when the file keeps it: a target equal to
+    # it was confirmed without an edit
+    kind = origin if origin in ("tm", "mt") else None
+    parts = [next((t for k, p, t in u.alts if k == kind and (u.origin == "tm" or p == u.detail)), None)
+             for u in units] if kind else []
+    suggestion = " ".join(" ".join(parts).split()) if parts and all(p is not None for p in parts) else None
     return {
+        "suggestion": suggestion,
         "tm_score": None if origin != "tm" or any(s is None for s in scores) else min(scores),
         "trans_origin": origin,
         "origin_detail": ", ".join(details) or None,
@@ -420,7 +430,16 @@ def _provenance(units: list[Unit]) -> dict:
         "locked": any(u.locked for u in units),
         "mxliff_id": ",".join(u.uid for u in units),
         "source_text": " ".join(u.source for u in units if u.source),
+        "codes": _codes(units),
     }
+
+
+def _codes(units: list[Unit]) -> dict | None:
+    """The inline codes of a segment's units, in order (units of one segment are numbered each
+    on its own, so a number may repeat: it does on both sides alike)."""
+    if not any(u.codes for u in units):
+        return None
+    return {side: [c for u in units if u.codes for c in u.codes[side]] for side in ("source", "target")}
 
 
 def read_mxliff(data: bytes, where: str, pattern: str = DEFAULT_PATTERN, framework_hint=None) -> list[dict]:

@@ -4,11 +4,19 @@ A unit's key is read, in this order, from XLIFF ``resname``/``name``, its ``id``
 ``<prop type="x-sfia-key">`` / ``tuid``; it must follow the key convention of
 :mod:`pipeline.keys` (``sfia9.CSMG.level.3``). Only target-language text becomes segments:
 the English lives in ``sources/``. Every XML input is parsed with defusedxml.
+
+Inline codes (XLIFF 1.2 ``<g> <x/> <bx/> <ex/> <bpt> <ept> <ph> <it>``, XLIFF 2 ``<pc> <ph/>
+<sc/> <ec/>``, TMX ``<bpt> <ept> <ph> <it> <hi> <ut>``) become placeholders in the text, ``{1}``
+for a standalone code and ``{1}``...``{/1}`` around a paired one, and both sides' codes are kept
+in the segment's ``codes`` with their markup (see :func:`coded`); annotations (``<mrk>``, XLIFF 2
+``<sm/>``/``<em/>``) keep their text and leave no placeholder.
 """
 
 from __future__ import annotations
 
+import re
 from xml.etree.ElementTree import Element
+from xml.sax.saxutils import escape, quoteattr
 
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
@@ -40,6 +48,193 @@ def _descendants(el: Element, name: str) -> list[Element]:
     return [c for c in el.iter() if _local(c.tag) == name]
 
 
+# ---------------------------------------------------------------------------- inline codes
+#
+# Inline codes (tags, variables) of bilingual units become placeholders in the text: ``{n}`` for a
+# standalone code, ``{n}``...``{/n}`` for a paired one. ``n`` is the element's id when it is a
+# number, else a number given to that id (the same id in source and target gives the same
+# placeholder), else the code's position among the id-less codes of its side. The original
+# markup is kept, serialised from the parsed tree (escaped; never evaluated), in
+# ``codes = {"source": [...], "target": [...]}``, each ``{"ph", "kind", "id", "element",
+# "markup"}`` with ``kind`` one of ``standalone``, ``open``, ``close``, ``isolated`` (half of a
+# pair whose other half is in another segment). Annotations (``<mrk>``, XLIFF 2 ``<sm/>``/``<em/>``)
+# keep their text and leave no placeholder.
+
+# local element name -> role. "pair": a container (its text stays, a placeholder opens and one
+# closes it); "open"/"close": one half of a pair (the other half elsewhere in the segment);
+# "standalone": a code with no text of its own (its content is native code, kept in markup);
+# "isolated": a half whose partner is outside the segment; "text": an annotation, text kept;
+# "drop": an annotation marker without text.
+_XLIFF1_ROLES = {"g": "pair", "x": "standalone", "bx": "open", "ex": "close", "bpt": "open", "ept": "close",
+                 "ph": "standalone", "it": "isolated", "mrk": "text"}
+_XLIFF2_ROLES = {"pc": "pair", "ph": "standalone", "sc": "open", "ec": "close", "mrk": "text", "sm": "drop",
+                 "em": "drop", "cp": "cp"}
+_TMX_ROLES = {"bpt": "open", "ept": "close", "ph": "standalone", "it": "isolated", "hi": "pair",
+              "ut": "standalone", "sub": "text"}
+MAX_MARKUP = 2000          # characters of markup kept per code
+MAX_NESTING = 200          # deeper inline nesting is refused (a hostile or broken file)
+_NUMERIC_ID = re.compile(r"[1-9][0-9]{0,5}|0")
+
+
+def _attr_name(name: str) -> str:
+    if name == XML_LANG:
+        return "xml:lang"
+    if name.startswith("{http://www.w3.org/XML/1998/namespace}"):
+        return "xml:" + _local(name)
+    return _local(name)
+
+
+def _serialise(el: Element, whole: bool = True, limit: int = MAX_MARKUP) -> str:
+    """The element as XML text (local names, escaped text and attributes), without its tail.
+    ``whole=False``: the start tag only. Iterative and cut at ``limit`` characters."""
+    out: list[str] = []
+    size = 0
+    stack: list[tuple[Element, bool]] = [(el, False)]
+    while stack and size < limit:
+        node, closing = stack.pop()
+        name = _local(node.tag) if isinstance(node.tag, str) else "?"
+        if closing:
+            part = f"</{name}>" + escape(node.tail or "") if node is not el else f"</{name}>"
+        else:
+            attrs = "".join(f" {_attr_name(k)}={quoteattr(v)}" for k, v in sorted(node.attrib.items()))
+            empty = not whole or (not node.text and len(node) == 0)
+            if not whole:
+                part = f"<{name}{attrs}>"
+            elif empty:
+                part = f"<{name}{attrs}/>" + (escape(node.tail or "") if node is not el else "")
+            else:
+                part = f"<{name}{attrs}>" + escape(node.text or "")
+                stack.append((node, True))
+                stack.extend((c, False) for c in reversed(node))
+        out.append(part)
+        size += len(part)
+    text = "".join(out)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+class _Numbering:
+    """Placeholder numbers shared by the source and the target of one unit."""
+
+    def __init__(self, roots: list[Element | None], id_attrs: tuple[str, ...]):
+        used = set()
+        for r in roots:
+            if r is None:
+                continue
+            for node in r.iter():
+                for a in id_attrs:
+                    v = node.get(a)
+                    if v and _NUMERIC_ID.fullmatch(v):
+                        used.add(int(v))
+        self.next = max(used, default=0) + 1
+        self.by_key: dict[str, int] = {}
+
+    def number(self, key: str) -> int:
+        if _NUMERIC_ID.fullmatch(key):
+            return int(key)
+        if key not in self.by_key:
+            self.by_key[key] = self.next
+            self.next += 1
+        return self.by_key[key]
+
+
+def _side(el: Element | None, fmt: str, numbering: _Numbering, where: str) -> tuple[str, list[dict]]:
+    """(text with placeholders, codes) of one source/target/seg element. Iterative: a stack of
+    pending nodes, texts and container ends, so deep nesting cannot exhaust Python's stack."""
+    if el is None:
+        return "", []
+    roles = _TMX_ROLES if fmt == "tmx" else _XLIFF2_ROLES if fmt == "xliff2" else _XLIFF1_ROLES
+    parts: list[str] = [el.text or ""]
+    codes: list[dict] = []
+    order = 0
+    opened: dict[str, int] = {}  # TMX: the i attribute of a <bpt> -> its number, for its <ept>
+
+    def number(node: Element, role: str) -> int:
+        nonlocal order
+        if fmt == "tmx":
+            i = node.get("i")
+            if role == "close" and i is not None and i in opened:
+                return opened[i]
+            k = node.get("x") or (f"i:{i}" if i is not None else None)
+        elif fmt == "xliff2":
+            k = (node.get("startRef") if role == "close" else None) or node.get("id")
+        else:
+            k = node.get("rid") or node.get("id")
+        if k is None:
+            order += 1
+            k = f"#{order}"
+        n = numbering.number(k)
+        if fmt == "tmx" and role == "open" and node.get("i") is not None:
+            opened[node.get("i")] = n
+        return n
+
+    stack: list[tuple] = [("node", c, 1) for c in reversed(el)]
+    while stack:
+        item = stack.pop()
+        if item[0] == "text":
+            parts.append(item[1])
+            continue
+        if item[0] == "end":  # the end of a container element
+            codes.append(item[1])
+            parts.append(item[1]["ph"] + item[2])
+            continue
+        node, depth = item[1], item[2]
+        if depth > MAX_NESTING:
+            raise InputError(where, f"inline markup nested deeper than {MAX_NESTING} levels")
+        name = _local(node.tag) if isinstance(node.tag, str) else ""
+        role = roles.get(name, "text")
+        ident = node.get("id") or node.get("x") or node.get("i")
+        if role in ("text", "pair"):
+            if role == "pair":
+                n = number(node, role)
+                codes.append(_code(node, "open", n, ident, _serialise(node, whole=False)))
+                parts.append(f"{{{n}}}")
+                stack.append(("end", _code(node, "close", n, ident, f"</{name}>"), node.tail or ""))
+            else:
+                stack.append(("text", node.tail or ""))
+            parts.append(node.text or "")
+            stack.extend(("node", c, depth + 1) for c in reversed(node))
+            continue
+        if role == "cp":
+            try:
+                ch = chr(int(node.get("hex") or "", 16))
+            except (ValueError, OverflowError):
+                ch = ""
+            parts.append(ch if ch.isprintable() else "")
+        elif role != "drop":
+            isolated = role == "isolated" or (fmt == "xliff2" and node.get("isolated") == "yes")
+            kind = "isolated" if isolated else role
+            n = number(node, role)
+            code = _code(node, kind, n, ident, _serialise(node))
+            codes.append(code)
+            parts.append(code["ph"])
+        parts.append(node.tail or "")
+    return nfc(" ".join("".join(parts).split())), codes
+
+
+def _code(el: Element, kind: str, n: int, ident: str | None, markup: str) -> dict:
+    ph = f"{{/{n}}}" if kind == "close" else f"{{{n}}}"
+    return {"ph": ph, "kind": kind, "id": ident, "element": _local(el.tag), "markup": markup}
+
+
+def coded(pairs: list[tuple[Element | None, Element | None]], fmt: str, where: str
+          ) -> tuple[str, str, dict | None]:
+    """(source text, target text, codes) of one bilingual unit given as (source, target) element
+    pairs (an XLIFF 2 unit has several segments), its inline codes as placeholders numbered once
+    for the whole unit; codes is None when neither side has any. ``fmt``: xliff1, xliff2, tmx."""
+    attrs = ("x",) if fmt == "tmx" else ("id", "rid", "startRef")
+    numbering = _Numbering([e for pair in pairs for e in pair], attrs)
+    s_texts, t_texts, s_codes, t_codes = [], [], [], []
+    for source, target in pairs:
+        st, sc = _side(source, fmt, numbering, where)
+        tt, tc = _side(target, fmt, numbering, where)
+        s_texts.append(st)
+        t_texts.append(tt)
+        s_codes += sc
+        t_codes += tc
+    join = lambda xs: " ".join(x for x in xs if x)  # noqa: E731
+    return join(s_texts), join(t_texts), ({"source": s_codes, "target": t_codes} if s_codes or t_codes else None)
+
+
 def parse_xml(data: bytes, where: str) -> Element:
     try:
         return SafeET.fromstring(data)
@@ -50,7 +245,7 @@ def parse_xml(data: bytes, where: str) -> Element:
 
 
 def _segment(key: str, text: str, lang: str, where: str, line: int | None, pattern: str,
-             framework_hint: int | None) -> dict:
+             framework_hint: int | None, codes: dict | None = None) -> dict:
     k = parse_key(key, pattern)
     if k is None:
         raise InputError(f"{where}:{line or 0}", f"unit id {key!r} is not a SFIA segment key "
@@ -59,7 +254,8 @@ def _segment(key: str, text: str, lang: str, where: str, line: int | None, patte
     if fw is None:
         raise InputError(where, "cannot tell the SFIA version of the units; use keys like sfia9.CSMG.name")
     return {"framework": fw, "lang": lang, "skill": k["skill"], "element": k["element"], "level": k["level"],
-            "item": k["item"], "text": text, "marker": None, "origin": f"{where}:{line or 0}", "line": line}
+            "item": k["item"], "text": text, "marker": None, "origin": f"{where}:{line or 0}", "line": line,
+            "codes": codes}
 
 
 def _line_index(data: bytes, needles: list[str]) -> dict[str, int]:
@@ -73,22 +269,28 @@ def _line_index(data: bytes, needles: list[str]) -> dict[str, int]:
     return out
 
 
+def _first(el: Element, name: str) -> Element | None:
+    return next(iter(_children(el, name)), None)
+
+
 def read_xliff(data: bytes, where: str, pattern: str = DEFAULT_PATTERN, framework_hint=None) -> list[dict]:
+    """Segment records of an XLIFF 1.2 or 2.x file: the targets, their inline codes as
+    placeholders (``codes``: the source's and the target's, see :func:`coded`)."""
     root = parse_xml(data, where)
     if _local(root.tag) != "xliff":
         raise InputError(where, f"not an XLIFF file (root element <{_local(root.tag)}>)")
     version = root.get("version", "1.2")
-    units: list[tuple[str, str, str]] = []  # key, text, lang
+    units: list[tuple[str, str, str, dict | None]] = []  # key, text, lang, codes
     if version.startswith("2"):
         lang = root.get("trgLang")
         if not lang:
             raise InputError(where, "XLIFF 2 file has no trgLang attribute")
         for unit in _descendants(root, "unit"):
             key = unit.get("name") or unit.get("id") or ""
-            targets = [_text(t) for seg in _descendants(unit, "segment") for t in _children(seg, "target")]
-            text = " ".join(t for t in targets if t)
+            pairs = [(_first(seg, "source"), _first(seg, "target")) for seg in _descendants(unit, "segment")]
+            _, text, codes = coded(pairs, "xliff2", where)
             if text:
-                units.append((key, text, lang))
+                units.append((key, text, lang, codes))
     else:
         for f in _descendants(root, "file"):
             lang = f.get("target-language")
@@ -96,31 +298,39 @@ def read_xliff(data: bytes, where: str, pattern: str = DEFAULT_PATTERN, framewor
                 raise InputError(where, "XLIFF <file> has no target-language attribute")
             for tu in _descendants(f, "trans-unit"):
                 key = tu.get("resname") or tu.get("id") or ""
-                text = _text(next(iter(_children(tu, "target")), None))
+                _, text, codes = coded([(_first(tu, "source"), _first(tu, "target"))], "xliff1", where)
                 if text:
-                    units.append((key, text, lang))
-    lines = _line_index(data, [k for k, _, _ in units])
-    return [_segment(k, t, normalize_tag(lang), where, lines.get(k), pattern, framework_hint)
-            for k, t, lang in units]
+                    units.append((key, text, lang, codes))
+    lines = _line_index(data, [u[0] for u in units])
+    return [_segment(k, t, normalize_tag(lang), where, lines.get(k), pattern, framework_hint, codes)
+            for k, t, lang, codes in units]
 
 
 def read_tmx(data: bytes, where: str, pattern: str = DEFAULT_PATTERN, framework_hint=None) -> list[dict]:
+    """Segment records of a TMX file: every non-source ``<tuv>``, inline codes as placeholders
+    numbered together with the source ``<tuv>``'s (the ``x`` attribute links them)."""
     root = parse_xml(data, where)
     if _local(root.tag) != "tmx":
         raise InputError(where, f"not a TMX file (root element <{_local(root.tag)}>)")
-    header = next(iter(_children(root, "header")), None)
+    header = _first(root, "header")
     srclang = (header.get("srclang") if header is not None else None) or "en"
-    segs: list[tuple[str, str, str]] = []
+    segs: list[tuple[str, str, str, dict | None]] = []
     for tu in _descendants(root, "tu"):
         key = next((p.text or "" for p in _children(tu, "prop") if p.get("type") == "x-sfia-key"),
                    tu.get("tuid") or "")
+        source, targets = None, []
         for tuv in _children(tu, "tuv"):
             lang = tuv.get(XML_LANG) or tuv.get("lang") or ""
-            if not lang or lang.lower() == srclang.lower() or srclang == "*all*" and lang.lower().startswith("en"):
+            if not lang:
                 continue
-            text = _text(next(iter(_children(tuv, "seg")), None))
+            if lang.lower() == srclang.lower() or srclang == "*all*" and lang.lower().startswith("en"):
+                source = source if source is not None else _first(tuv, "seg")
+                continue
+            targets.append((lang, _first(tuv, "seg")))
+        for lang, seg in targets:
+            _, text, codes = coded([(source, seg)], "tmx", where)
             if text:
-                segs.append((key, text, lang))
-    lines = _line_index(data, [k for k, _, _ in segs])
-    return [_segment(k, t, normalize_tag(lang), where, lines.get(k), pattern, framework_hint)
-            for k, t, lang in segs]
+                segs.append((key, text, lang, codes))
+    lines = _line_index(data, [s[0] for s in segs])
+    return [_segment(k, t, normalize_tag(lang), where, lines.get(k), pattern, framework_hint, codes)
+            for k, t, lang, codes in segs]
