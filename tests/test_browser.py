@@ -1,6 +1,9 @@
 """The HTML report in a real browser: headless Chromium (Debian's `chromium`), driven over
 the DevTools protocol. No console errors, no network request, filters and keyboard
-navigation work on files opened from disk; screenshots go to tests/_artifacts/."""
+navigation work on files opened from disk; the reviewer's whole round trip (filter, search,
+next finding, a false positive and a correction, export, ``sfia-qa review apply``, re-run)
+for Polish and Arabic; page size and time to interactive on a full-framework synthetic run.
+Screenshots at 1440 and 800 px go to tests/_artifacts/."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import itertools
 import json
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
@@ -80,6 +84,17 @@ class Page:
         self.send("Page.navigate", url=url)
         self.wait_for("Page.loadEventFired")
         self.js("new Promise(r => requestAnimationFrame(() => setTimeout(r, 50)))")
+
+    def wait_js(self, expr: str, timeout: float = 10):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if self.js(expr):
+                return
+            time.sleep(0.05)
+        raise TimeoutError(expr)
+
+    def width(self, w: int, h: int = 1000):
+        self.send("Emulation.setDeviceMetricsOverride", width=w, height=h, deviceScaleFactor=1, mobile=False)
 
     def screenshot(self, path: Path):
         data = self.send("Page.captureScreenshot", format="png")["data"]
@@ -168,7 +183,7 @@ def test_dashboard_renders_offline_without_errors(browser, reports):
 
 @pytest.mark.parametrize("lang", ["ar", "pl"])
 def test_language_page_filters_and_keyboard(browser, reports, lang):
-    url = (reports / f"lang-{lang}.html").as_uri()
+    url = (reports / f"lang-{lang}" / "CSMG.html").as_uri()
     browser.open(url)
     _check_clean(browser, url)
     total = browser.js("document.querySelectorAll('table.review tbody tr').length")
@@ -212,10 +227,225 @@ def test_sample_corpus_pages(browser, tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)
     out = tmp_path / "reports"
     run(config.load(ROOT / "qa.toml"), out=str(out), fail_on="never")
-    for name in ("index", "lang-ar", "lang-pl"):
+    for name in ("index", "lang-ar", "lang-pl", "lang-ar/CSMG", "lang-pl/CSMG"):
         url = (out / f"{name}.html").as_uri()
         browser.open(url)
         _check_clean(browser, url)
-        if name != "index":
+        if "/" in name:
             assert browser.js("document.querySelectorAll('table.review tbody tr').length") > 10
-        browser.screenshot(ARTIFACTS / f"sample-{name}.png")
+        browser.screenshot(ARTIFACTS / f"sample-{name.replace('/', '-')}.png")
+
+
+# -- the reviewer's round trip ------------------------------------------------------------------
+
+# Planted in a copy of the sample's Arabic SFIA 8 page: a Latin comma (QA601, which the reviewer
+# calls a false positive) and a doubled word (QA407, which the reviewer corrects in place).
+AR_PAGE = "translations/ar/sfia-8/CSMG.txt"
+AR_COMMA = ("الخدمة ويتعامل معها، مع", "الخدمة ويتعامل معها, مع")
+AR_DOUBLE = ("لطلبات الخدمة من خلال", "لطلبات الخدمة الخدمة من خلال")
+# lang -> (code marked false positive, code corrected, the corrected text's wanted substring)
+WORKFLOW = {"pl": ("QA501", "QA201", "odpowiadanie na zapytania i problemy"),
+            "ar": ("QA601", "QA407", "لطلبات الخدمة من خلال")}
+
+
+def _project(tmp: Path) -> Path:
+    """A copy of the sample project to review (and change), with the Arabic defects planted."""
+    for name in ("qa.toml", "qa-suppressions.toml"):
+        shutil.copy(ROOT / name, tmp / name)
+    for d in ("sources", "translations", "glossary"):
+        if (ROOT / d).is_dir():
+            shutil.copytree(ROOT / d, tmp / d)
+    page = tmp / AR_PAGE
+    text = page.read_text(encoding="utf-8")
+    for old, new in (AR_COMMA, AR_DOUBLE):
+        assert old in text
+        text = text.replace(old, new, 1)
+    page.write_text(text, encoding="utf-8")
+    return tmp / "qa.toml"
+
+
+def _run(cfg: Path, out: Path):
+    from pipeline import config
+    from pipeline.run import run
+
+    run(config.load(cfg), out=str(out), fail_on="never")
+
+
+def _click(page: Page, selector: str):
+    assert page.js(f"!!document.querySelector({json.dumps(selector)})"), selector
+    page.js(f"document.querySelector({json.dumps(selector)}).click()")
+
+
+def _header_visible(page: Page) -> bool:
+    """After scrolling, the column header sits below the sticky toolbar, not under it."""
+    return page.js("""(() => {
+      window.scrollTo(0, 600);
+      const th = document.querySelector('table.review thead th:nth-child(2)');
+      const r = th.getBoundingClientRect(), bar = document.querySelector('.toolbar').getBoundingClientRect();
+      const hit = document.elementFromPoint(r.left + 5, r.top + r.height / 2);
+      return r.top >= bar.bottom - 1 && th.contains(hit);
+    })()""")
+
+
+@pytest.mark.parametrize("lang", ["pl", "ar"])
+def test_review_round_trip(browser, tmp_path, lang):
+    fp_code, fix_code, corrected_part = WORKFLOW[lang]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    cfg = _project(tmp_path)
+    out = tmp_path / "reports"
+    _run(cfg, out)
+    # the overview: skills ranked, a way in to the first finding
+    url = (out / f"lang-{lang}.html").as_uri()
+    browser.width(1440)
+    browser.open(url)
+    _check_clean(browser, url)
+    assert browser.js("document.querySelectorAll('table.skills tbody tr').length") == 1
+    _click(browser, "#start")
+    browser.wait_js("location.pathname.endsWith('/CSMG.html') && !!document.querySelector('tr.current')")
+    skill_url = browser.js("location.href").split("#")[0]
+    first = browser.js("document.querySelector('tr.current').id")
+    assert first == browser.js("document.querySelector('tr.has-f').id")  # the first finding is current
+    # filter: severity at or above warning; search: a word of a translation
+    total = browser.js("document.querySelectorAll('table.review tbody tr').length")
+    browser.js("const s = document.getElementById('f-sev'); s.value = 'warning'; s.dispatchEvent(new Event('change'))")
+    shown = browser.js("document.querySelectorAll('table.review tbody tr:not(.hidden)').length")
+    assert 0 < shown < total and "sev=warning" in browser.js("location.hash")
+    li = f"li.f[data-code={fix_code}]"
+    word = browser.js(f"document.querySelector('{li}').closest('tr').querySelector('td.tgt[data-fw=\"'"
+                      f" + document.querySelector('{li}').dataset.fw + '\"]').dataset.text.split(' ')[1]")
+    browser.js(f"const q = document.getElementById('f-q'); q.value = {json.dumps(word)}; q.dispatchEvent(new Event('input'))")
+    visible = browser.js("Array.from(document.querySelectorAll('table.review tbody tr:not(.hidden)')).map(r => r.id)")
+    assert visible and browser.js(f"document.querySelector('{li}').closest('tr').id") in visible
+    assert "q=" in browser.js("location.hash")
+    browser.js("document.getElementById('f-reset').click()")
+    assert browser.js("document.querySelectorAll('table.review tbody tr:not(.hidden)').length") == total
+    # next finding: n moves on from the current row
+    browser.key("n")
+    rows = browser.js("Array.from(document.querySelectorAll('tr.has-f')).map(r => r.id)")
+    assert browser.js("document.querySelector('tr.current').id") == (rows[1] if len(rows) > 1 else rows[0])
+    # evidence in place: the finding's span is marked in the translation and focusable
+    fid = browser.js(f"document.querySelector('{li}').dataset.f")
+    assert browser.js(f"!!document.querySelector('mark.ev[data-f~=\"{fid}\"][tabindex=\"0\"]')")
+    browser.js(f"document.querySelector('mark.ev[data-f~=\"{fid}\"]').focus()")
+    assert browser.js(f"document.getElementById('f-{fid}').classList.contains('linked')")
+    # a false positive needs a reason
+    fp = f"li.f[data-code={fp_code}]"
+    _click(browser, f"{fp} button[data-d=false-positive]")
+    _click(browser, f"{fp} .reason-box button")  # empty reason: refused
+    assert browser.js(f"document.querySelector('{fp} .reason-box input').getAttribute('aria-invalid')") == "true"
+    browser.js(f"document.querySelector('{fp} .reason-box input').value = 'House style keeps this wording.'")
+    _click(browser, f"{fp} .reason-box button")
+    assert "false positive" in browser.js(f"document.querySelector('{fp} .dstate').textContent")
+    # a correction, edited in place, and the finding marked to fix
+    _click(browser, f"{li} button[data-d=fix]")
+    td = f"document.querySelector('{li}').closest('tr').querySelector('td.tgt[data-fw=\"' + document.querySelector('{li}').dataset.fw + '\"]')"
+    browser.js(f"{td}.querySelector('button.edit').click()")
+    original = browser.js(f"{td}.dataset.text")
+    fixed = _fix(lang, original)
+    assert corrected_part in fixed and fixed != original
+    browser.js(f"{td}.querySelector('textarea').value = {json.dumps(fixed)}")
+    browser.js(f"{td}.querySelector('button.save-edit').click()")
+    assert browser.js(f"{td}.querySelector('.correction').textContent") == fixed
+    # decisions survive a reload (localStorage, keyed by report)
+    browser.open(skill_url)
+    assert "false positive" in browser.js(f"document.querySelector('{fp} .dstate').textContent")
+    assert browser.js(f"{td}.querySelector('.correction').textContent") == fixed
+    # layout: the header stays visible under the toolbar; screenshots at 1440 and 800 px
+    for w in (1440, 800):
+        browser.width(w)
+        browser.open(skill_url)
+        assert _header_visible(browser), w
+        if w == 800:
+            assert browser.js("document.documentElement.scrollWidth") <= 800 + 1  # no sideways scrolling
+        browser.screenshot(ARTIFACTS / f"review-{lang}-{w}.png")
+        browser.js("window.scrollTo(0, 0)")
+        browser.screenshot(ARTIFACTS / f"review-{lang}-{w}-top.png")
+    browser.width(1440)
+    browser.open(skill_url)
+    _check_clean(browser, skill_url)
+    # export: the download is review-decisions.json
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    browser.send("Browser.setDownloadBehavior", behavior="allow", downloadPath=str(downloads))
+    _click(browser, "#r-export")
+    end = time.monotonic() + 10
+    while not (downloads / "review-decisions.json").is_file() and time.monotonic() < end:
+        time.sleep(0.1)
+    exported = json.loads((downloads / "review-decisions.json").read_text(encoding="utf-8"))
+    assert exported["format"] == "sfia-qa-review-decisions" and exported["version"] == 1
+    kinds = sorted((d["decision"], d["code"] or "edit") for d in exported["decisions"])
+    assert kinds == sorted([("false-positive", fp_code), ("fix", fix_code), ("fix", "edit")])
+    # sfia-qa review apply: the suppression and the corrected file
+    sup_before = (tmp_path / "qa-suppressions.toml").read_text(encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "pipeline", "review", "apply", str(downloads / "review-decisions.json"),
+                        "--config", str(cfg)], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "suppressed" in r.stdout and "corrected" in r.stdout
+    sup = (tmp_path / "qa-suppressions.toml").read_text(encoding="utf-8")
+    assert sup.startswith(sup_before) and f'check = "{fp_code}"' in sup and "House style keeps" in sup
+    # a re-run shows both decisions resolved
+    _run(cfg, out)
+    browser.open(url)
+    _check_clean(browser, url)
+    states = browser.js("Array.from(document.querySelectorAll('table.resolved-list tbody tr')).map(r => r.className)")
+    assert len(states) == 3 and all("state-resolved" in s for s in states), states
+    browser.open(skill_url)
+    assert browser.js(f"document.querySelectorAll('{fp}, {li}').length") == 0  # both findings gone
+    assert browser.js("document.querySelectorAll('p.resolved.state-resolved').length") >= 2
+    browser.js("document.querySelector('p.resolved').scrollIntoView({block: 'center'})")
+    browser.screenshot(ARTIFACTS / f"review-{lang}-resolved.png")
+
+
+def _fix(lang: str, text: str) -> str:
+    if lang == "pl":
+        return text[0].lower() + text[1:]
+    return text.replace(AR_DOUBLE[1], AR_DOUBLE[0])
+
+
+# -- the full framework: size and time to interactive -------------------------------------------
+
+@pytest.fixture(scope="module")
+def full_run(shared, tmp_path_factory):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("synth", ROOT / "benchmarks" / "synth.py")
+    synth = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(synth)
+    corpus = tmp_path_factory.mktemp("full")
+    cfg = synth.generate(corpus, 2, providers=7, seed=3, shared=shared, bootstrap=10)
+    out = corpus / "reports"
+    _run(cfg, out)
+    return out
+
+
+def test_full_framework_pages_are_small_and_quick(browser, full_run):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    pages = sorted(full_run.rglob("*.html"))
+    sizes = {p.relative_to(full_run).as_posix(): p.stat().st_size for p in pages}
+    assert len([p for p in sizes if "/" in p]) >= 2 * 140  # a page per skill of each language
+    assert max(sizes.values()) < 1.5 * 1024 * 1024, max(sizes.items(), key=lambda kv: kv[1])
+    browser.width(1440)
+    timings = {}
+    langs = sorted({p.split("/")[0] for p in sizes if "/" in p})
+    targets = ["index.html"] + [f"{x}.html" for x in langs]
+    targets += [max((p for p in sizes if p.startswith(x + "/")), key=sizes.get) for x in langs]
+    for name in targets:
+        url = (full_run / name).as_uri()
+        browser.open(url)
+        _check_clean(browser, url)
+        timings[name] = browser.js("(() => { const n = performance.getEntriesByType('navigation')[0];"
+                                   " return Math.max(n.domInteractive, n.domContentLoadedEventEnd, n.loadEventEnd); })()")
+    (ARTIFACTS / "full-framework-timings.json").write_text(
+        json.dumps({"max_page_bytes": max(sizes.values()), "pages": len(sizes), "ms": timings}, indent=1) + "\n")
+    assert max(timings.values()) < 1000, timings
+    # the next-finding path runs across skill pages
+    start = next(p for p in targets if "/" in p)
+    browser.open((full_run / start).as_uri())
+    n = browser.js("document.querySelectorAll('tr.has-f').length")
+    nxt = browser.js("document.getElementById('toolbar').dataset.next || ''")
+    if nxt:
+        for _ in range(n + 1):
+            browser.key("n")
+        browser.wait_js(f"location.pathname.endsWith({json.dumps(nxt.split('/')[-1])}) && !!document.querySelector('tr.current')")
+    browser.open((full_run / targets[1]).as_uri())
+    browser.screenshot(ARTIFACTS / "full-overview.png")

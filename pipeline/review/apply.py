@@ -4,8 +4,8 @@
   segment key, language, the reviewer's reason). An entry for the same check, key and language,
   or an existing pattern entry that already covers it, is not added again. The file is edited
   with tomlkit, so its comments, order and formatting stay as they were. Findings the
-  suppressions file cannot hold (the marker audit QA1xx and the MT signals QA3xx are not
-  produced by the checks stage) are recorded in the review log, which the report honours.
+  suppressions file is not for (QA0xx, about the suppressions file itself) are recorded in the
+  review log, which the report honours.
 * A **correction** replaces the reviewed text in the file it was read from: a skill-page text
   export (the line), a CSV sheet (the cell: only that record is re-written), a JSONL segment
   file or Phrase pull (the ``text`` of that line). The text in the file must still be the
@@ -33,8 +33,9 @@ from pipeline.ioutil import write_text
 from pipeline.review import ledger
 from pipeline.review.decisions import Decision
 
-# codes whose findings the checks stage produces, so that a suppression can hold them
-_NOT_SUPPRESSIBLE_PREFIXES = ("QA0", "QA1", "QA3")
+# QA0xx are about the check machinery (a stale suppression): not findings a suppression holds
+_NOT_SUPPRESSIBLE_PREFIXES = ("QA0",)
+DEFAULT_SUPPRESSIONS = "qa-suppressions.toml"   # as [checks] suppressions defaults
 _HEADER = ("# Findings the team has reviewed and decided to keep as they are. Every entry needs a reason.\n"
            "# `sfia-qa review apply` adds the reviewers' false positives here.\n")
 
@@ -263,8 +264,8 @@ def plan(decisions: list[Decision], root: Path, suppressions: Path, log: list[di
             continue
         if d.decision == "false-positive":
             if d.code.startswith(_NOT_SUPPRESSIBLE_PREFIXES):
-                p.outcomes.append(Outcome(d, "recorded", "false positive kept in the review log (marker and MT "
-                                                         "findings are not held by qa-suppressions.toml)"))
+                p.outcomes.append(Outcome(d, "recorded", "false positive kept in the review log (QA0xx findings "
+                                                         "are about the suppressions file itself)"))
             else:
                 fps.append(d)
             continue
@@ -283,8 +284,6 @@ def plan(decisions: list[Decision], root: Path, suppressions: Path, log: list[di
 def apply(decisions: list[Decision], cfg, dry_run: bool = False, out=print) -> int:
     """Apply ``decisions`` to the project of ``cfg``; 0 when all were applied or recorded, 1 when
     some could not be (each is printed with the reason)."""
-    from pipeline.checks.engine import DEFAULT_SUPPRESSIONS
-
     root = Path(cfg.root)
     settings = ledger.settings(root, cfg.section("review"))
     sup = cfg.resolve(cfg.section("checks").get("suppressions", DEFAULT_SUPPRESSIONS))
