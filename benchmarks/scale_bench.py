@@ -72,11 +72,15 @@ def report_sizes(reports: Path) -> tuple[int, str, int, dict[str, int]]:
         if f.is_file():
             n = f.stat().st_size
             total += n
-            top = f.relative_to(reports).parts[0]
-            top = "lang-*.html" if top.startswith("lang-") and top != "lang-en.html" else top
+            rel = f.relative_to(reports)
+            top = rel.parts[0]
+            if top.startswith("lang-") and not top.startswith("lang-en"):
+                top = "review pages (lang-<tag>*)"
+            elif len(rel.parts) > 1:
+                top += "/"
             parts[top] = parts.get(top, 0) + n
             if f.suffix == ".html" and n > big_size:
-                big, big_size = f.name, n
+                big, big_size = rel.as_posix(), n
     return total, big, big_size, parts
 
 
