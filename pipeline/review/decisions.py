@@ -62,7 +62,7 @@ class Decision:
     def fingerprint(self) -> str:
         """What makes two decisions the same (to tell applied ones from new ones)."""
         raw = "\x1f".join(str(x) for x in (self.finding, self.lang, self.key, self.code, self.decision,
-                                            self.reason, self.corrected))
+                                            self.reason, self.corrected, self.original, self.origin))
         return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:16]
 
 
