@@ -439,7 +439,7 @@ def _codes(units: list[Unit]) -> dict | None:
     on its own, so a number may repeat: it does on both sides alike)."""
     if not any(u.codes for u in units):
         return None
-    return {side: [c for u in units if u.codes for c in u.codes[side]] for side in ("source", "target")}
+    return {side: [c for u in units if u.codes for c in u.codes[side] or ()] for side in ("source", "target")}
 
 
 def read_mxliff(data: bytes, where: str, pattern: str = DEFAULT_PATTERN, framework_hint=None) -> list[dict]:

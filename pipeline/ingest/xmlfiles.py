@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from xml.etree.ElementTree import Element
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape
 
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
@@ -56,7 +56,7 @@ def _descendants(el: Element, name: str) -> list[Element]:
 # placeholder), else the code's position among the id-less codes of its side. The original
 # markup is kept, serialised from the parsed tree (escaped; never evaluated), in
 # ``codes = {"source": [...], "target": [...]}``, each ``{"ph", "kind", "id", "element",
-# "markup"}`` with ``kind`` one of ``standalone``, ``open``, ``close``, ``isolated`` (half of a
+# "markup", "native"}`` (native: the code's own text, e.g. ``<b>`` of ``<bpt>&lt;b&gt;</bpt>``) with ``kind`` one of ``standalone``, ``open``, ``close``, ``isolated`` (half of a
 # pair whose other half is in another segment). Annotations (``<mrk>``, XLIFF 2 ``<sm/>``/``<em/>``)
 # keep their text and leave no placeholder.
 
@@ -73,6 +73,8 @@ _TMX_ROLES = {"bpt": "open", "ept": "close", "ph": "standalone", "it": "isolated
               "ut": "standalone", "sub": "text"}
 MAX_MARKUP = 2000          # characters of markup kept per code
 MAX_NESTING = 200          # deeper inline nesting is refused (a hostile or broken file)
+_ATTR_ESCAPES = {'"': "&quot;", "\n": "&#10;", "\t": "&#9;", "\r": "&#13;"}
+_QUOTED = lambda v: escape(v, _ATTR_ESCAPES)  # noqa: E731
 _NUMERIC_ID = re.compile(r"[1-9][0-9]{0,5}|0")
 
 
@@ -96,7 +98,7 @@ def _serialise(el: Element, whole: bool = True, limit: int = MAX_MARKUP) -> str:
         if closing:
             part = f"</{name}>" + escape(node.tail or "") if node is not el else f"</{name}>"
         else:
-            attrs = "".join(f" {_attr_name(k)}={quoteattr(v)}" for k, v in sorted(node.attrib.items()))
+            attrs = "".join(f' {_attr_name(k)}="{_QUOTED(v)}"' for k, v in sorted(node.attrib.items()))
             empty = not whole or (not node.text and len(node) == 0)
             if not whole:
                 part = f"<{name}{attrs}>"
@@ -204,23 +206,25 @@ def _side(el: Element | None, fmt: str, numbering: _Numbering, where: str) -> tu
             isolated = role == "isolated" or (fmt == "xliff2" and node.get("isolated") == "yes")
             kind = "isolated" if isolated else role
             n = number(node, role)
-            code = _code(node, kind, n, ident, _serialise(node))
+            code = _code(node, kind, n, ident, _serialise(node), "".join(node.itertext()))
             codes.append(code)
             parts.append(code["ph"])
         parts.append(node.tail or "")
     return nfc(" ".join("".join(parts).split())), codes
 
 
-def _code(el: Element, kind: str, n: int, ident: str | None, markup: str) -> dict:
+def _code(el: Element, kind: str, n: int, ident: str | None, markup: str, native: str = "") -> dict:
     ph = f"{{/{n}}}" if kind == "close" else f"{{{n}}}"
-    return {"ph": ph, "kind": kind, "id": ident, "element": _local(el.tag), "markup": markup}
+    return {"ph": ph, "kind": kind, "id": ident, "element": _local(el.tag), "markup": markup,
+            "native": native[:MAX_MARKUP]}
 
 
 def coded(pairs: list[tuple[Element | None, Element | None]], fmt: str, where: str
           ) -> tuple[str, str, dict | None]:
     """(source text, target text, codes) of one bilingual unit given as (source, target) element
     pairs (an XLIFF 2 unit has several segments), its inline codes as placeholders numbered once
-    for the whole unit; codes is None when neither side has any. ``fmt``: xliff1, xliff2, tmx."""
+    for the whole unit; codes is None when neither side has any, and its ``source`` is None when
+    the unit has no source text to compare with. ``fmt``: xliff1, xliff2, tmx."""
     attrs = ("x",) if fmt == "tmx" else ("id", "rid", "startRef")
     numbering = _Numbering([e for pair in pairs for e in pair], attrs)
     s_texts, t_texts, s_codes, t_codes = [], [], [], []
@@ -232,7 +236,10 @@ def coded(pairs: list[tuple[Element | None, Element | None]], fmt: str, where: s
         s_codes += sc
         t_codes += tc
     join = lambda xs: " ".join(x for x in xs if x)  # noqa: E731
-    return join(s_texts), join(t_texts), ({"source": s_codes, "target": t_codes} if s_codes or t_codes else None)
+    if not (s_codes or t_codes):
+        return join(s_texts), join(t_texts), None
+    has_source = any(source is not None for source, _ in pairs)
+    return join(s_texts), join(t_texts), {"source": s_codes if has_source else None, "target": t_codes}
 
 
 def parse_xml(data: bytes, where: str) -> Element:
