@@ -40,6 +40,7 @@ RULE_MODULES = (
     "pipeline.checks.rules_structure",
     "pipeline.checks.rules_mt",
     "pipeline.checks.rules_punct",
+    "pipeline.checks.rules_codes",
     "pipeline.checks.rules_terms",
     "pipeline.checks.rules_script",
     "pipeline.checks.rules_source",
