@@ -195,8 +195,8 @@ def _literal_hits(u, codes: dict | None):
 
 
 @register("QA408", "inline-codes", "error",
-          "Inline codes (XLIFF/TMX tags, shown as {1}…{/1}) or literal variables ({0}, %s, {{x}}, <b>) "
-          "missing, added or out of order in the translation.",
+          "Inline codes (XLIFF/TMX tags, shown as `{1}`…`{/1}`) or literal variables (`{0}`, `%s`, `{{x}}`, "
+          "`<b>`) missing, added or out of order in the translation.",
           rationale="A tag or variable lost in translation breaks the file when the TMS merges it back, or "
                     "shows the reader a raw '{0}'. Codes are compared with the unit's own source (same code, "
                     "as often; paired codes open before they close and nest); variables and HTML-like tags "
