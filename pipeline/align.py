@@ -315,8 +315,10 @@ def _keyed_pairs(en: pd.DataFrame, tgt: pd.DataFrame) -> list[tuple[str, str]]:
 def _provenance(fw: int, seg: dict | None) -> dict:
     if seg is None:
         return {}
+    prov = {c: schema.opt(seg.get(c)) for c in schema.PROVENANCE}
     return {f"origin_tgt_{fw}": seg["origin"], f"path_tgt_{fw}": seg["path"], f"line_tgt_{fw}": seg["line"],
-            f"codes_tgt_{fw}": seg.get("codes")}
+            f"codes_tgt_{fw}": seg.get("codes"),
+            f"provenance_tgt_{fw}": prov if prov["trans_origin"] is not None else None}
 
 
 def _status(has_file: bool, en, tgt) -> str | None:

@@ -68,7 +68,22 @@ SEGMENT = _cols(
     Column("codes", "object", True, "inline codes of a bilingual unit (XLIFF, TMX): {'source': [...], "
            "'target': [...]}, each {'ph': '{1}', 'markup': original XML}; the text holds the 'ph' placeholders",
            public=False),
+    # Translation provenance, from a Phrase TMS job (MXLIFF); null for other formats.
+    Column("tm_score", "Float64", True, "TM match 0..101 when the text came from a translation memory", public=False),
+    Column("trans_origin", "string", True, "tm, mt, human or none: where the job's text came from", public=False),
+    Column("origin_detail", "string", True, "the MT engine or the TM, where the job says", public=False),
+    Column("confirmed", "boolean", True, "a linguist confirmed the segment in the job", public=False),
+    Column("locked", "boolean", True, "the segment is locked in the job", public=False),
+    Column("job", "string", True, "the TMS job (task id)", public=False),
+    Column("mxliff_id", "string", True, "the job's trans-unit id(s)", public=False),
+    Column("source_text", "string", True, "the English the job translated", public=False),
+    Column("suggestion", "string", True, "what the producing engine or memory suggested, when the job keeps it",
+           public=False),
+    Column("tms_text", "string", True, "the job's text, when another file (a page) gives the checked text",
+           public=False),
 )
+PROVENANCE = ("tm_score", "trans_origin", "origin_detail", "confirmed", "locked", "job", "mxliff_id", "source_text",
+              "suggestion", "tms_text")
 
 # English SFIA 8 -> SFIA 9 alignment, one row per key. ``item`` is the SFIA 9 item when
 # the segment exists in SFIA 9, else the SFIA 8 item; ``item_8``/``item_9`` keep both.
@@ -118,6 +133,9 @@ ALIGNMENT = _cols(
     Column("line_tgt_9", "Int64", True, public=False),
     Column("codes_tgt_8", "object", True, "inline codes of the SFIA 8 unit (see SEGMENT codes)", public=False),
     Column("codes_tgt_9", "object", True, "inline codes of the SFIA 9 unit", public=False),
+    Column("provenance_tgt_8", "object", True, "TMS provenance of the SFIA 8 unit (SEGMENT PROVENANCE columns)",
+           public=False),
+    Column("provenance_tgt_9", "object", True, "TMS provenance of the SFIA 9 unit", public=False),
     Column("status_8", "string", True, "ok, missing (English has it, translation lacks it), extra, or null (no translation file)"),
     Column("status_9", "string", True, "same for the SFIA 9 translation"),
     Column("drift", "string", True, "drift status of the English for this key"),

@@ -18,7 +18,7 @@ from pipeline.ingest.mxliff import read_mxliff, read_mxliff_candidates
 from pipeline.keys import format_key
 
 ROOT = Path(__file__).resolve().parents[1]
-PL = ROOT / "tests/data/tms/pl/CSMG.mxliff"
+PL = ROOT / "translations/pl/tms/CSMG.mxliff"
 AR = ROOT / "tests/data/tms/ar/CSMG.mxliff"
 COLS = ["framework", "lang", "skill", "element", "level", "item", "text"]
 
@@ -52,7 +52,7 @@ def test_polish_job_gives_the_keys_and_texts_of_the_polish_page():
     assert len(job) == len(page) == 17
     assert _rows(job) == _rows(page)
     assert set(job["format"]) == {"mxliff"} and job["keyed"].all()
-    assert job["origin"].str.match(r"^.*tests/data/tms/pl/CSMG\.mxliff:\d+$").all()
+    assert job["origin"].str.match(r"^.*translations/pl/tms/CSMG\.mxliff:\d+$").all()
 
 
 def test_polish_provenance_is_as_planted(pl, english):

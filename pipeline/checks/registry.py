@@ -37,6 +37,7 @@ SCOPES = ("segment", "page", "corpus", "source", "source-page", "candidate", "dr
 RULE_MODULES = (
     "pipeline.checks.rules_meta",
     "pipeline.checks.rules_markers",
+    "pipeline.checks.rules_provenance",
     "pipeline.checks.rules_structure",
     "pipeline.checks.rules_mt",
     "pipeline.checks.rules_punct",

@@ -37,6 +37,7 @@ class Unit:
     drift: str | None = None    # what happened to the English between SFIA 8 and 9
     previous: str | None = None  # for an SFIA 9 unit: the SFIA 8 translation of the same English pair
     codes: dict | None = None   # inline codes of a bilingual unit (schema.SEGMENT codes), if any
+    provenance: dict | None = None  # where a TMS job says the text came from (schema.PROVENANCE)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -78,7 +79,8 @@ def units_from_alignment(alignment: pd.DataFrame) -> list[Unit]:
                             path=_str(getattr(r, f"path_tgt_{fw}")), line=_int(getattr(r, f"line_tgt_{fw}")),
                             marker=_str(r.marker) if fw == 9 else None, drift=_str(r.drift),
                             previous=_str(r.tgt_8) if fw == 9 else None,
-                            codes=_codes(getattr(r, f"codes_tgt_{fw}"))))
+                            codes=_codes(getattr(r, f"codes_tgt_{fw}")),
+                            provenance=_codes(getattr(r, f"provenance_tgt_{fw}"))))
     return out
 
 

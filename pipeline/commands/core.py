@@ -37,7 +37,8 @@ def cmd_segments(args) -> int:
     from pipeline.ingest import read_paths
 
     df = read_paths(args.paths, lang=args.lang, framework=args.framework, require=True)
-    sys.stdout.write(output.render(df, args.format, schema.columns(schema.SEGMENT, public=True)))
+    provenance = [c for c in schema.PROVENANCE if df[c].notna().any()]  # a TMS job's, when there is one
+    sys.stdout.write(output.render(df, args.format, schema.columns(schema.SEGMENT, public=True) + provenance))
     return 0
 
 

@@ -32,6 +32,7 @@ from pipeline import langdata, schema
 from pipeline.encoding import decode
 from pipeline.errors import InputError
 from pipeline.ingest import candidates as candidates_reader
+from pipeline.ingest import mxliff as mxliff_reader
 from pipeline.ingest import page as page_reader
 from pipeline.ingest import sheet as sheet_reader
 from pipeline.ingest import xmlfiles
@@ -235,9 +236,37 @@ def read_paths(paths: Iterable[str | os.PathLike], lang: str | None = None, fram
     frames = [read_file(f, lang, framework, key_pattern, root) for f in files]
     if not frames:
         return schema.empty(schema.SEGMENT)
-    df = pd.concat(frames, ignore_index=True)
+    df = merge_provenance(pd.concat(frames, ignore_index=True))
     _check_duplicates(df)
     return schema.sort_key_frame(schema.validate(df, schema.SEGMENT, "segments"))
+
+
+KEY_COLUMNS = ["framework", "lang", "skill", "element", "level", "item"]
+
+
+def merge_provenance(df: pd.DataFrame) -> pd.DataFrame:
+    """A TMS job (MXLIFF) and another file (the published page, a sheet) giving the same segment:
+    the other file's text is the one checked, and the job's provenance is attached to it (with
+    the job's own text in ``tms_text``, so a difference can be reported). Other duplicates stay
+    for :func:`_check_duplicates` to refuse."""
+    if df.empty or "mxliff" not in set(df["format"].dropna()):
+        return df
+    is_job = df["format"] == "mxliff"
+    keys = pd.Series([tuple(schema.opt(v) for v in row) for row in df[KEY_COLUMNS].itertuples(index=False)],
+                     index=df.index)
+    others = dict(zip(keys[~is_job], df.index[~is_job], strict=True))
+    drop = []
+    out = df.copy()
+    for i in df.index[is_job]:
+        j = others.get(keys[i])
+        if j is None:
+            continue
+        for c in schema.PROVENANCE:
+            if c != "tms_text":
+                out.at[j, c] = df.at[i, c]
+        out.at[j, "tms_text"] = df.at[i, "text"]
+        drop.append(i)
+    return out.drop(index=drop).reset_index(drop=True)
 
 
 def is_english(tag: str) -> bool:
@@ -246,8 +275,13 @@ def is_english(tag: str) -> bool:
 
 def read_candidates(paths: Iterable[str | os.PathLike], key_pattern: str = DEFAULT_PATTERN,
                     root: str | os.PathLike | None = None) -> pd.DataFrame:
-    """Every MT candidates file under ``paths`` (``<lang>/sfia-<N>/candidates/``) -> one table."""
+    """Every MT candidate under ``paths`` -> one table: the candidates files
+    (``<lang>/sfia-<N>/candidates/``) and the MT/TM suggestions a TMS job (MXLIFF) keeps."""
     records: list[dict] = []
+    for f in (f for f in iter_files(paths) if f.suffix.lower() == ".mxliff"):
+        where = display_path(f, root)
+        lang, framework = infer_context(f.resolve())
+        records += mxliff_reader.read_mxliff_candidates(f.read_bytes(), where, key_pattern, framework, lang)
     for f in candidates_reader.find_candidate_files(paths):
         where = display_path(f, root)
         lang, _ = infer_context(f.resolve())

@@ -151,9 +151,16 @@ def find_candidate_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
 
 
 def candidates_table(records: list[dict], pattern: str = DEFAULT_PATTERN) -> pd.DataFrame:
-    """Candidate records (:func:`read_candidate_records`) -> the CANDIDATE_INPUT table."""
+    """Candidate records (:func:`read_candidate_records`) -> the CANDIDATE_INPUT table. The same
+    text from the same provider for the same segment in two files (a candidates file and the
+    suggestions a TMS job keeps) is one candidate."""
     rows = []
+    seen: set[tuple] = set()
     for r in records:
+        ident = (r["lang"], r["key"], r["provider"], r["text"])
+        if ident in seen:
+            continue
+        seen.add(ident)
         meta = r["meta"] or {}
         rows.append({"lang": r["lang"], "framework": meta.get("framework"), "skill": meta.get("skill"),
                      "element": meta.get("element"), "level": meta.get("level"), "item": meta.get("item"),
