@@ -54,7 +54,7 @@ _NOP, _SUB, _INS, _DEL, _UNDEF = 0, 1, 2, 3, 4
 
 _NOTICE = ("sfia-qa: notice: compiled TER unavailable ({why}); using sacrebleu's TER "
            "(same numbers, slower)")
-_state: dict = {"kernel": None, "failed": None, "noticed": False}
+_state: dict = {"kernel": None, "single": None, "failed": None, "noticed": False}
 
 
 def sacrebleu_ter(metric) -> tuple[Callable[[str], list[str]], Callable[[int], list[list[str]]],
@@ -164,11 +164,15 @@ def _shift_into(words, start, length, target, out):
             k += 1
 
 
-def _ter_edits(hyp, ref):
+def _ter_edits(hyp, ref, final, info):
     """Number of edits (shifts + edit distance) of ``hyp`` against one reference, as lib_ter's
-    ``translation_edit_rate``; -1 when lib_ter would fail (its trace hits an undefined cell)."""
+    ``translation_edit_rate``; -1 when lib_ter would fail (its trace hits an undefined cell).
+    ``final`` receives the hypothesis after its shifts, ``info`` [shifts, candidates checked]."""
     n = hyp.shape[0]
     m = ref.shape[0]
+    final[:] = hyp
+    info[0] = 0
+    info[1] = 0
     if m == 0:
         return n
     ratio = m / n if n > 0 else 1.0
@@ -293,14 +297,19 @@ def _ter_edits(hyp, ref):
         _shift_into(cur, b_start, b_len, b_idx, buf)
         valid = min(b_start, b_idx)
         cur[:] = buf
+    final[:] = cur
+    info[0] = shifts
+    info[1] = checked
     return shifts + pre
 
 
 def _ter_batch(hyp_ids, hyp_off, ref_ids, ref_off, out):
     """``out[k]`` = edits of task ``k``: hypothesis ``hyp_ids[hyp_off[k]:hyp_off[k+1]]``
     against reference ``ref_ids[ref_off[k]:ref_off[k+1]]``."""
+    info = np.empty(2, np.int64)
     for k in range(out.shape[0]):
-        out[k] = _ter_edits(hyp_ids[hyp_off[k]:hyp_off[k + 1]], ref_ids[ref_off[k]:ref_off[k + 1]])
+        hyp = hyp_ids[hyp_off[k]:hyp_off[k + 1]]
+        out[k] = _ter_edits(hyp, ref_ids[ref_off[k]:ref_off[k + 1]], np.empty_like(hyp), info)
 
 
 def _compile():
@@ -318,7 +327,12 @@ def _compile():
     one = np.array([0, 1], np.int32)
     res = np.empty(1, np.int64)
     batch(one, np.array([0, 2], np.int64), one[::-1].copy(), np.array([0, 2], np.int64), res)
+    _state["single"] = edits
     return batch
+
+
+def _first_line(e: BaseException) -> str:
+    return (str(e).strip().splitlines() or [type(e).__name__])[0]
 
 
 def kernel():
@@ -326,12 +340,31 @@ def kernel():
     if _state["kernel"] is None and _state["failed"] is None:
         try:
             _state["kernel"] = _compile()
-        except Exception as e:  # ImportError, or any numba typing/lowering error
-            _state["failed"] = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}".rstrip(": ")
+        except ImportError as e:
+            _state["failed"] = f"numba cannot be imported: {_first_line(e)}"
+        except Exception as e:  # any numba typing/lowering/caching error
+            _state["failed"] = f"compiling failed: {type(e).__name__}: {_first_line(e)}"
     if _state["kernel"] is None and not _state["noticed"]:
         _state["noticed"] = True
         print(_NOTICE.format(why=_state["failed"]), file=sys.stderr, flush=True)
     return _state["kernel"]
+
+
+def shift_search(words_hyp: Sequence[str], words_ref: Sequence[str]) -> tuple[int, int, list[str], int]:
+    """The compiled kernel alone, without falling back, for tests and diagnostics:
+    ``(edits, shifts, hypothesis words after the shifts, shift candidates checked)``; edits is
+    lib_ter's ``translation_edit_rate(words_hyp, words_ref)[0]``, or -1 where lib_ter fails
+    (an unreachable last cell). Raises RuntimeError when there is no kernel."""
+    if kernel() is None:
+        raise RuntimeError(f"no compiled TER: {_state['failed']}")
+    vocab: dict[str, int] = {}
+    h = np.array([vocab.setdefault(w, len(vocab)) for w in words_hyp], np.int32)
+    r = np.array([vocab.setdefault(w, len(vocab)) for w in words_ref], np.int32)
+    final = np.empty_like(h)
+    info = np.zeros(2, np.int64)
+    e = _state["single"](h, r, final, info)
+    words = list(vocab)
+    return int(e), int(info[0]), [words[i] for i in final], int(info[1])
 
 
 def segment_statistics(metric, pairs: Sequence[tuple[int, str]]) -> list[list]:
