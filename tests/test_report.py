@@ -51,13 +51,14 @@ class Ctx:
         self.findings = [schema.empty(schema.FINDING)]
         self.scores: dict = {}
         self.candidates = schema.empty(schema.CANDIDATE)
+        self.drafts = schema.empty(schema.DRAFT)
 
     def result(self) -> RunResult:
         seg = schema.empty(schema.SEGMENT)
         ingested = Ingested({8: seg, 9: seg}, seg, schema.empty(schema.CANDIDATE_INPUT))
         aligned = Aligned(schema.empty(schema.ENGLISH_ALIGNMENT), schema.empty(schema.DRIFT), self.alignment)
         findings = schema.make(schema.FINDING, pd.concat(self.findings, ignore_index=True))
-        return RunResult(ingested, aligned, Scored(boards=self.scores, candidates=self.candidates), findings)
+        return RunResult(ingested, aligned, Scored(boards=self.scores, candidates=self.candidates, drafts=self.drafts), findings)
 
 
 def write(ctx: Ctx, **kw):
@@ -176,7 +177,9 @@ def _scan(path: Path) -> _Scan:
 def test_html_shows_markup_from_the_data_as_text(tmp_path):
     ctx = make_context(tmp_path / "reports", evil=True)
     write(ctx, fail_on="error")
-    pages = [tmp_path / "reports" / n for n in ("index.html", "lang-ar.html", "lang-pl.html")]
+    pages = sorted((tmp_path / "reports").rglob("*.html"))
+    # dashboard, two overviews, two search pages, three skill pages (the evil skill's too)
+    assert len(pages) == 8, pages
     for page in pages:
         scan = _scan(page)
         assert not [t for t, _ in scan.tags if t == "img"], page.name
@@ -239,6 +242,39 @@ def test_language_page_shows_diffs_findings_and_ranked_candidates(tmp_path):
     overview = (tmp_path / "reports" / "lang-pl.html").read_text(encoding="utf-8")
     assert "nrefs:1|case:mixed|eff:yes|nc:6" in overview  # signature with the scores
     assert 'href="lang-pl/CSMG.html"' in overview
+
+
+def test_findings_worst_first_mt_signals_apart_draft_shown_empty_columns_hidden(tmp_path):
+    ctx = make_context(tmp_path / "reports")
+    extra = [finding("QA305", lang="pl", framework=9, skill="CSMG", element="level", level=3,
+                     message="deepl's candidate is a length outlier.", origin="translations/pl/c.csv:2"),
+             finding("QA207", lang="pl", framework=9, skill="CSMG", element="level", level=3,
+                     message="The number 9 is missing.", origin="translations/pl/sfia-9/CSMG.txt:9")]
+    ctx.findings.append(schema.make(schema.FINDING, extra))
+    ctx.alignment.loc[(ctx.alignment["lang"] == "ar") & (ctx.alignment["element"] == "name"), "tgt_9"] = None
+    ctx.drafts = schema.make(schema.DRAFT, [
+        {"lang": "ar", "skill": "CSMG", "element": "name", "level": None, "item": None, "key": "sfia9.CSMG.name",
+         "drift": "unchanged", "marker": "unchanged", "text": "دعم العملاء", "taken_from": "sfia-8"}])
+    write(ctx, fail_on="error")
+    out = tmp_path / "reports"
+    pl = (out / "lang-pl" / "CSMG.html").read_text(encoding="utf-8")
+    row = re.search(r'<tr id="s-CSMG-level-3-0".*?</tr>', pl, re.S).group(0)
+    codes = re.findall(r'<li class="f f-\w+[^"]*" id="f-[0-9a-f]+" data-f="[0-9a-f]+" data-code="(QA\d+)"', row)
+    assert codes == ["QA207", "QA102", "QA305"]  # error, warning, then the MT signal
+    lane = row.index('<details class="mt-lane">')
+    assert row.index('data-code="QA305"') > lane > row.index('data-code="QA102"')
+    assert "<th>SFIA 8 translation</th>" not in pl  # Polish has no SFIA 8 translation: no empty column
+    ar = (out / "lang-ar" / "CSMG.html").read_text(encoding="utf-8")
+    name = re.search(r'<tr id="s-CSMG-name-0-0".*?</tr>', ar, re.S).group(0)
+    assert "draft — SFIA 8 translation reused" in name and "دعم العملاء" in name
+    md = (out / "summary.md").read_text(encoding="utf-8")
+    top = md.split("### Top findings")[1].split("###")[0]
+    assert "QA305" not in top and "QA207" in top
+    assert top.index("QA101") < top.index("QA207") < top.index("QA102")  # errors first
+    overview = (out / "lang-pl.html").read_text(encoding="utf-8")
+    assert "quality score (LQA)" in overview and 'href="lang-pl/search.html"' in overview
+    search = (out / "lang-pl" / "search.html").read_text(encoding="utf-8")
+    assert 'data-href="CSMG.html#s-CSMG-level-3-0"' in search
 
 
 # -- determinism ------------------------------------------------------------------------------

@@ -152,6 +152,8 @@ def write_reports(result: RunResult, out: Path, fail_on: str = "error", changed_
     for v, s in progress(pages, "report pages", verbose=verbose):
         if s is None:
             write_text(out / v.page, html.render_lang(env, v, views, info))
+            if v.rows:
+                write_text(out / v.search_page, html.render_search(env, v, views, info))
         else:
             write_text(out / s.page, html.render_skill(env, v, s, views, info))
     _write_workbook(out, review_workbook(views), settings)

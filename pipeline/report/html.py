@@ -202,6 +202,12 @@ def render_lang(env, view: LangView, views: list[LangView], ctx_info: dict) -> s
                                                    rtl=view.direction == "rtl", **ctx_info)
 
 
+def render_search(env, view: LangView, views: list[LangView], ctx_info: dict) -> str:
+    """The language's search page: every segment's English and translation, searched in the browser."""
+    return env.get_template("search.html.j2").render(v=view, views=views, assets=assets(), base="../",
+                                                     rtl=view.direction == "rtl", **ctx_info)
+
+
 def render_skill(env, view: LangView, skill, views: list[LangView], ctx_info: dict) -> str:
     """One skill page of a language (in the language's folder: links go up one level)."""
     return env.get_template("skill.html.j2").render(v=view, s=skill, views=views, assets=assets(), base="../",

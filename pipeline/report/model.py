@@ -111,6 +111,11 @@ class LangView:
     def folder(self) -> str:
         return self.page[: -len(".html")]
 
+    @property
+    def search_page(self) -> str:
+        """The page that searches every segment of the language (skill codes are upper case)."""
+        return f"{self.folder}/search.html"
+
     def skill_page(self, skill: str) -> str:
         """A skill's page, relative to the report folder."""
         return f"{self.folder}/{_safe(skill)}.html"

@@ -77,6 +77,33 @@
   var table = document.querySelector("table.review");
   var skills = document.querySelector("table.skills");
 
+  // --- the search page: every segment of the language --------------------------------------------
+  var index = document.getElementById("s-index");
+  if (index) {
+    var items = Array.prototype.slice.call(index.content.children);
+    var hay = items.map(function (li) { return fold(li.textContent); });
+    var q = document.getElementById("s-q"), results = document.getElementById("s-results"), count = document.getElementById("s-count");
+    var LIMIT = 200, timer = null;
+    var search = function () {
+      var term = fold(q.value.trim()), n = 0;
+      results.textContent = "";
+      if (term.length >= 2) {
+        var frag = document.createDocumentFragment();
+        hay.forEach(function (h, i) {
+          if (h.indexOf(term) >= 0) { n += 1; if (n <= LIMIT) { frag.appendChild(items[i].cloneNode(true)); } }
+        });
+        results.appendChild(frag);
+      }
+      count.textContent = term.length < 2 ? "type two letters or more" : n + " segment" + (n === 1 ? "" : "s") + (n > LIMIT ? " (first " + LIMIT + " shown)" : "");
+      if (history.replaceState) { history.replaceState(null, "", term ? "#q=" + encodeURIComponent(q.value.trim()) : location.pathname); }
+    };
+    q.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(search, 120); });
+    var m = /(?:^#|&)q=([^&]*)/.exec(location.hash || "");
+    if (m) { q.value = decodeURIComponent(m[1]); }
+    search();
+    return;
+  }
+
   // --- the overview: skills filtered, progress of review --------------------------------------
   if (skills) {
     var srows = Array.prototype.slice.call(skills.tBodies[0].rows);
@@ -97,7 +124,7 @@
       if (history.replaceState) { history.replaceState(null, "", state() ? "#" + state() : location.pathname); }
     };
     var per = {};
-    Object.keys(decisions).forEach(function (k) { var d = decisions[k]; if (d.finding) { per[d.skill] = (per[d.skill] || 0) + 1; } });
+    Object.keys(decisions).forEach(function (k) { var d = decisions[k]; if (d.finding && d.lane !== "mt") { per[d.skill] = (per[d.skill] || 0) + 1; } });
     var all = Object.keys(per).reduce(function (n, k) { return n + per[k]; }, 0);
     Array.prototype.forEach.call(document.querySelectorAll("td.prog"), function (td) {
       td.textContent = (per[td.getAttribute("data-skill")] || 0) + " / " + td.getAttribute("data-total");
@@ -243,7 +270,7 @@
     else {
       decisions[id] = { finding: id, lang: lang, framework: +li.getAttribute("data-fw"), key: li.getAttribute("data-key"),
         code: li.getAttribute("data-code"), decision: decision, reason: reason || "", original: td ? td.getAttribute("data-text") : null,
-        origin: td ? td.getAttribute("data-origin") : null, skill: bar.getAttribute("data-skill") };
+        origin: td ? td.getAttribute("data-origin") : null, skill: bar.getAttribute("data-skill"), lane: li.getAttribute("data-lane") };
     }
     save(decisions);
     show(li);
