@@ -27,19 +27,22 @@ import math
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline import config as config_mod
 from pipeline.errors import ConfigError
 from pipeline.phrase import errors as E
-from pipeline.phrase.client import (
+from pipeline.config import SEVERITIES
+from pipeline.phrase.defaults import (
     DEFAULT_BASE_URL,
     DEFAULT_DEADLINE,
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_PAGES,
     DEFAULT_MAX_WAIT,
-    PhraseClient,
 )
-from pipeline.schema import SEVERITIES
+
+if TYPE_CHECKING:
+    from pipeline.phrase.client import PhraseClient
 
 
 def register(sub) -> None:
@@ -100,6 +103,8 @@ def token_from(section: dict, cfg) -> str:
 
 
 def _client(args, cfg, section, *, read_only: bool = False, cache=None) -> tuple[PhraseClient, str]:
+    from pipeline.phrase.client import PhraseClient
+
     project = _setting(args.project, section, "project", cfg)
     if not project:
         raise ConfigError("--project", "no Phrase project: pass --project ID or set [phrase] project in qa.toml")

@@ -43,7 +43,7 @@ from pipeline.phrase.http import (  # noqa: F401  (re-exported: PageCache, RateL
 
 log = logging.getLogger("pipeline.phrase")
 
-DEFAULT_BASE_URL = "https://api.phrase.com/v2"
+from pipeline.phrase.defaults import DEFAULT_BASE_URL  # noqa: E402
 USER_AGENT = f"sfia-qa/{__version__} (SFIA translation QA; +https://github.com/sfia-qa)"
 PER_PAGE = 100
 RateLimiter = HeaderRateLimiter

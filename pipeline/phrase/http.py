@@ -55,10 +55,12 @@ from pipeline.phrase import errors as E
 log = logging.getLogger("pipeline.phrase")
 
 RETRY_STATUSES = {500, 502, 503, 504}
-DEFAULT_DEADLINE = 900.0
-DEFAULT_MAX_WAIT = 600.0
-DEFAULT_MAX_PAGES = 10_000
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+from pipeline.phrase.defaults import (  # noqa: E402  (re-exported: the bounds live in one place)
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_PAGES,
+    DEFAULT_MAX_WAIT,
+)
 CHUNK = 64 * 1024
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _ETAG = re.compile(r'(W/)?"[\x21\x23-\x7e]{0,200}"')
