@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline import config as config_mod
+from pipeline.config import SEVERITIES
 from pipeline.errors import ConfigError
 from pipeline.phrase import errors as E
-from pipeline.config import SEVERITIES
 from pipeline.phrase.defaults import (
     DEFAULT_BASE_URL,
     DEFAULT_DEADLINE,

@@ -44,6 +44,7 @@ from pipeline.phrase.http import (  # noqa: F401  (re-exported: PageCache, RateL
 log = logging.getLogger("pipeline.phrase")
 
 from pipeline.phrase.defaults import DEFAULT_BASE_URL  # noqa: E402
+
 USER_AGENT = f"sfia-qa/{__version__} (SFIA translation QA; +https://github.com/sfia-qa)"
 PER_PAGE = 100
 RateLimiter = HeaderRateLimiter

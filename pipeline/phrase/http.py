@@ -61,6 +61,7 @@ from pipeline.phrase.defaults import (  # noqa: E402  (re-exported: the bounds l
     DEFAULT_MAX_PAGES,
     DEFAULT_MAX_WAIT,
 )
+
 CHUNK = 64 * 1024
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _ETAG = re.compile(r'(W/)?"[\x21\x23-\x7e]{0,200}"')
