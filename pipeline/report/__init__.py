@@ -16,6 +16,17 @@
   ``drift-skills.csv`` (each skill: kept, added or removed between SFIA 8 and 9);
 * the score stage's ``scores.json``, ``candidates.csv`` and ``drafts/<lang>/sfia-9/<SKILL>.txt|.csv``.
 
+Why a page per skill (and not per category, nor one page with client-side virtualisation): a
+skill is the unit SFIA is written, translated and exported in (a skill page export, a Phrase
+tag, a draft file), so a reviewer's "where am I" is a skill; a page per skill holds 5-40
+segments (under 200 KB, interactive in well under a second, on the full framework), where a
+category page would hold 300+ segments and several MB, and virtualisation would need all the
+text in one page anyway (3-8 MB to parse) plus a script that breaks printing, find-in-page and
+the page without JavaScript. What crosses skills is provided on purpose: the overview ranks
+them, the "next finding" keys carry on to the next skill with findings (filters travel along in
+the ``#fragment``), a search page per language searches every segment, and decisions are kept
+per language, not per page.
+
 Every file is written atomically and is the same byte for byte for the same inputs.
 With ``--changed-since REF`` the files still report every finding, but only findings on
 lines changed since ``REF`` gate (fail junit test cases, get annotations, set the exit code).
