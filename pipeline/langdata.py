@@ -92,6 +92,13 @@ def _blocks(v):
     return None if ok else "must be a list of { start = regex, end = regex } tables"
 
 
+def _forms(v):
+    ok = isinstance(v, list) and all(isinstance(f, dict) and set(f) == {"name", "patterns"} and
+                                     isinstance(f["name"], str) and f["name"].strip() and
+                                     _regexes(f["patterns"]) is None and f["patterns"] for f in v)
+    return None if ok else 'must be a list of { name = "verbal noun", patterns = [regex, ...] } tables'
+
+
 def _heading_template(v):
     if not isinstance(v, str) or "{level}" not in v:
         return 'must be a string with {level} (and usually {name}), e.g. "{name}: Level {level}"'
@@ -126,7 +133,9 @@ LANG_SCHEMA: dict[str, dict[str, Key]] = {
     "checks": {"typical_length_ratio": Key(number(0.1, 10)), "abbreviations": Key(strings()),
                "repeat_ok": Key(strings()), "leak_patterns": Key(_regexes)},
     "morphology": {"prefixes": Key(strings()), "min_stem": Key(number(1, whole=True)),
-                   "max_suffix": Key(number(0, whole=True))},
+                   "max_suffix": Key(number(0, whole=True)), "suffixes": Key(strings()),
+                   "coordinators": Key(strings()), "coordination_prefixes": Key(strings())},
+    "lists": {"forms": Key(_forms), "strip_prefixes": Key(strings()), "min_items": Key(number(2, whole=True))},
     "draft": {"level_heading": Key(_heading_template)},
     "script": {"digits": Key(string), "stretching": Key(strings())},
     "spelling": {"dictionaries": Key(strings()), "enabled": Key(boolean)},

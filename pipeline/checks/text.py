@@ -82,6 +82,14 @@ class Morph:
     min_stem: int = 4
     max_suffix: int = 3
     ignorable: str = ""   # characters that are not spelling ([script] stretching: tatweel)
+    # When given, a language that inflects by a few known endings (English -s, -es, -ed, -ing):
+    # two words match only when removing at most one ending of each leaves the same stem, so
+    # "continual" and "continuous" (different words with a shared stem) do not match.
+    suffixes: tuple[str, ...] = ()
+    # Coordination inside a term ("standardów i procedur obsługi", "قنوات ومستويات ومعايير الخدمة"):
+    # words that join conjuncts, and prefixes that glue a conjunction to the next word.
+    coordinators: tuple[str, ...] = ()
+    coordination_prefixes: tuple[str, ...] = ()
 
     def forms(self, word: str) -> tuple[str, ...]:
         return _forms(self, word)
@@ -96,9 +104,18 @@ class Morph:
                 out.append(w[len(p):])
         return tuple(dict.fromkeys(out))
 
+    def _stems(self, w: str) -> set[str]:
+        out = {w}
+        for suf in self.suffixes:
+            if w.endswith(suf) and len(w) - len(suf) >= 3:
+                out.add(w[: -len(suf)])
+        return out
+
     def _match1(self, a: str, b: str) -> bool:
         if a == b:
             return True
+        if self.suffixes:
+            return bool(self._stems(a) & self._stems(b))
         n = 0
         for x, y in zip(a, b, strict=False):
             if x != y:
@@ -117,9 +134,36 @@ class Morph:
         toks = tokens if tokens is not None else words(text)
         out = []
         for i in range(len(toks) - len(want) + 1):
-            if all(self.match(toks[i + k][0], want[k]) for k in range(len(want))):
+            if not self.match(toks[i][0], want[0]):
+                continue
+            if all(self.match(toks[i + k][0], want[k]) for k in range(1, len(want))):
                 out.append((toks[i][1], toks[i + len(want) - 1][2]))
+            elif len(want) > 1 and (self.coordinators or self.coordination_prefixes):
+                j = self._after_conjuncts(toks, i + 1, want[1])
+                if j is not None and j + len(want) - 1 <= len(toks) and \
+                        all(self.match(toks[j + k - 1][0], want[k]) for k in range(1, len(want))):
+                    out.append((toks[i][1], toks[j + len(want) - 2][2]))
         return out
+
+    def _is_conjunct(self, word: str) -> bool:
+        w = strip_marks(word.casefold())
+        return any(w.startswith(p) and len(w) - len(p) >= 2 for p in self.coordination_prefixes)
+
+    def _after_conjuncts(self, toks, j: int, nxt: str, limit: int = 4) -> int | None:
+        """Where the rest of a term resumes after the conjuncts that follow its head word, when
+        the head is coordinated with others that share its dependent ("X i Y obsługi", "X وY
+        الخدمة"); None when no conjunct follows."""
+        steps = 0
+        while j < len(toks) and steps < limit:
+            w = strip_marks(toks[j][0].casefold())
+            if w in self.coordinators and j + 1 < len(toks):
+                j += 2
+            elif self._is_conjunct(toks[j][0]) and not self.match(toks[j][0], nxt):
+                j += 1
+            else:
+                break
+            steps += 1
+        return j if steps else None
 
 
 @lru_cache(maxsize=65536)
@@ -133,7 +177,10 @@ def morph(lang: str) -> Morph:
     m = data.section("morphology")
     return Morph(tuple(sorted(m.get("prefixes", []), key=len, reverse=True)),
                  int(m.get("min_stem", 4)), int(m.get("max_suffix", 3)),
-                 "".join(data.section("script").get("stretching", [])))
+                 "".join(data.section("script").get("stretching", [])),
+                 tuple(sorted(m.get("suffixes", []), key=len, reverse=True)),
+                 tuple(w.casefold() for w in m.get("coordinators", [])),
+                 tuple(m.get("coordination_prefixes", [])))
 
 
 def final_punct(text: str) -> str:
