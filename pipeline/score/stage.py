@@ -48,10 +48,21 @@ def settings_from(section: dict, where) -> Settings:
         raise ConfigError(where, f"[score]: {e}") from None
 
 
+def _same_language(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The rows of ``lang``: its exact tag when any row has it (``pl-PL`` and ``pl`` are two
+    languages), else its base language (candidates under ``translations/pl/`` meet a Phrase pull
+    tagged ``pl-PL``)."""
+    exact = df[df["lang"] == lang]
+    if len(exact):
+        return exact
+    return df[df["lang"].map(base_tag) == base_tag(lang)]
+
+
 def _final_texts(translations: pd.DataFrame, lang: str, pattern: str) -> tuple[dict[str, str], list[str]]:
     if translations.empty:
         return {}, []
-    t = translations[(translations["lang"].map(base_tag) == base_tag(lang)) & (translations["framework"] == 9)]
+    t = _same_language(translations, lang)
+    t = t[t["framework"] == 9]
     out = {format_key(r["skill"], r["element"], r["level"], r["item"], 9, pattern): r["text"]
            for r in t.to_dict("records")}
     return out, sorted(set(t["path"]))
@@ -59,7 +70,7 @@ def _final_texts(translations: pd.DataFrame, lang: str, pattern: str) -> tuple[d
 
 def _draft(alignment: pd.DataFrame, records: list[dict], lang: str, pattern: str) -> pd.DataFrame:
     """The language's SFIA 9 draft, when it has an SFIA 8 translation (else an empty table)."""
-    rows_l = alignment[alignment["lang"].map(base_tag) == base_tag(lang)]
+    rows_l = _same_language(alignment, lang)
     if not len(rows_l) or not rows_l["tgt_8"].notna().any():
         return schema.empty(schema.DRAFT)
     best = {r["key"]: (r["provider"], r["text"]) for r in records if r["best"]}
