@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 CONFIG ?= qa.toml
 OUT    ?= reports
 
-.PHONY: qa test lint bench docs clean venv
+.PHONY: qa test lint bench bench-scale docs clean venv
 
 venv: $(STAMP)
 
@@ -26,12 +26,16 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	@$(BIN)/ruff check pipeline tests benchmarks
+	@$(BIN)/mypy
 
 docs: $(STAMP)
 	@$(BIN)/python -m pipeline.checks.docs
 
 bench: $(STAMP)
 	@$(BIN)/python benchmarks/score_bench.py
+
+bench-scale: $(STAMP)
+	@$(BIN)/python benchmarks/scale_bench.py
 
 clean:
 	rm -rf $(VENV) $(OUT)/*.html $(OUT)/*.csv $(OUT)/*.jsonl $(OUT)/*.json $(OUT)/*.xml $(OUT)/*.md $(OUT)/*.xlsx
