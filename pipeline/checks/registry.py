@@ -39,6 +39,7 @@ RULE_MODULES = (
     "pipeline.checks.rules_markers",
     "pipeline.checks.rules_provenance",
     "pipeline.checks.rules_structure",
+    "pipeline.checks.rules_style",
     "pipeline.checks.rules_mt",
     "pipeline.checks.rules_punct",
     "pipeline.checks.rules_codes",

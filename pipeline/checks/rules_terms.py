@@ -124,9 +124,12 @@ def glossary_misused(u, env, opts):
     lacking = [(en, es) for en, _, es, ts, _f in hits if es and not ts]
     if not lacking:
         return
+    used = [sp for _en, _a, es, ts, _f in hits if es for sp in ts]   # renderings of terms the English has
     for en, _accepted, es, ts, _f in hits:
         if ts and not es:
             for s, e in ts:
+                if any(s < e2 and s2 < e for s2, e2 in used):
+                    continue
                 others = ", ".join(repr(x) for x, _ in lacking)
                 yield Hit(u, f"{u.target[s:e]!r} is the glossary translation of {en!r}, which the English of "
                              f"{u.label} does not use; the English has {others} here.",
