@@ -30,10 +30,23 @@ def plain(value):
     return value
 
 
+def _column(s: pd.Series) -> list:
+    """A column as JSON-safe Python values, converted column-wise (not cell by cell)."""
+    if s.dtype == object:
+        return [plain(v) for v in s.tolist()]
+    na = s.isna().to_numpy()
+    values = s.astype(object).tolist() if str(s.dtype) in ("string", "boolean") else s.to_numpy(
+        dtype=object, na_value=None).tolist()
+    out = [None if m else (v.item() if hasattr(v, "item") else v) for v, m in zip(values, na, strict=True)]
+    if s.dtype.kind == "f" or str(s.dtype) == "Float64":
+        out = [None if isinstance(v, float) and not math.isfinite(v) else v for v in out]
+    return out
+
+
 def records(df: pd.DataFrame, columns: list[str] | None = None) -> list[dict]:
     cols = columns or list(df.columns)
-    return [{c: plain(v) for c, v in zip(cols, row, strict=True)}
-            for row in df[cols].itertuples(index=False, name=None)]
+    data = [_column(df[c]) for c in cols]
+    return [dict(zip(cols, row, strict=True)) for row in zip(*data, strict=True)] if cols else [{} for _ in range(len(df))]
 
 
 def to_jsonl(df: pd.DataFrame, columns: list[str] | None = None) -> str:
