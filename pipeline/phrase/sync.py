@@ -137,7 +137,7 @@ def locale_records(translations: list[dict], locale: dict, lang: str, pattern: s
         if parsed is None or t.get("plural_suffix"):
             ignored += 1  # not a SFIA key (Phrase projects hold other strings too) or a plural form
             continue
-        if key in seen:
+        if key in seen or not isinstance(key, str):
             continue
         seen.add(key)
         fw = parsed["framework"] or default_framework
@@ -269,10 +269,6 @@ def save_cache(path: Path, cache: PageCache) -> None:
 
 
 # ---------------------------------------------------------------------------- push
-FINDING_FIELDS = ("code", "check", "severity", "lang", "framework", "skill", "element", "level", "item",
-                  "message", "evidence", "origin")
-
-
 def read_findings(path: Path) -> list[dict]:
     path = Path(path)
     try:
@@ -370,7 +366,7 @@ def plan_push(client: PhraseClient, project: str, findings: list[dict], *, min_s
         k = client.find_key(project, key)
         if k is None:
             return key, None, set(), {}
-        have = set()
+        have: set[str] = set()
         for c in client.comments(project, k["id"]):
             have.update(f"[sfia-qa:{m}]" for m in MARKER_RE.findall(c.get("message") or ""))
         trans = {}
@@ -387,13 +383,14 @@ def plan_push(client: PhraseClient, project: str, findings: list[dict], *, min_s
     for key, k, have, trans in inspected:
         for f in by_key[key]:
             lang = langdata.normalize_tag(str(f["lang"]))
-            loc = loc_by_lang.get(lang) or loc_by_lang.get(langdata.base_tag(lang))
+            found = loc_by_lang.get(lang) or loc_by_lang.get(langdata.base_tag(lang))
             if k is None:
                 plan.skipped.append(f"line {f['_line']}: key {key} is not in the Phrase project")
                 continue
-            if loc is None:
+            if found is None:
                 plan.skipped.append(f"line {f['_line']}: language {lang} is not a locale of the project")
                 continue
+            loc = found
             m = marker(f, key)
             if m in have:
                 plan.already += 1
@@ -421,8 +418,10 @@ def apply_push(client: PhraseClient, project: str, plan: PushPlan, say: Callable
 
     def do(a: Action) -> Action:
         if a.kind == "unverify":
+            assert a.translation_id is not None  # plan_push sets it for every unverify action
             client.unverify(project, a.translation_id)
             return a
+        assert a.key_id is not None and a.message is not None and a.marker is not None  # set for every comment
         try:
             client.create_comment(project, a.key_id, a.message, [a.locale_id] if a.locale_id else None)
         except E.AmbiguousWriteError:
