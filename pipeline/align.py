@@ -5,11 +5,11 @@ both versions). Guidance paragraphs and activity bullets pair **by content**: li
 edited between versions, so position alone would shift everything after an inserted or
 deleted bullet.
 
-* English 8 -> English 9: a monotonic alignment (dynamic programming) maximising the sum
-  of word similarities of the pairs, a pair needing at least ``threshold`` similarity.
-  Between two paired anchors, a run of unpaired items of equal length on both sides is a
-  rewrite in place and pairs by position (``match = position``); otherwise the leftovers
-  are ``only-8`` (removed) / ``only-9`` (added).
+* English 8 -> English 9 (:func:`pair_by_content`): an assignment over the whole list, most
+  similar pair first, each pair needing at least ``threshold`` word similarity (``[drift]
+  pair_threshold``). Bullets that moved pair out of order (``match = moved``); items without a
+  partner above the floor are ``only-8`` (removed) / ``only-9`` (added), never paired by
+  position.
 * Translation -> its English (same version): units read with segment keys (Phrase pulls,
   XLIFF, TMX) pair by the item their key names; page and sheet lists of equal length pair by position;
   lists of different length are aligned by a length-based dynamic programme (after
@@ -33,19 +33,20 @@ from pipeline.schema import opt_int as _k
 from pipeline.text.normalize import similarity
 
 SEQUENCE_ELEMENTS = ("guidance", "activity")
+# The least word similarity (0..1) at which an SFIA 8 and an SFIA 9 paragraph or bullet are the
+# same item edited; below it they are one removed and one added item.
+PAIR_FLOOR = 0.4
 NUM_OR_LATIN = re.compile(r"\d+|[A-Za-z][A-Za-z0-9+#.-]*[A-Za-z0-9]")
 
 
 def align_sequences(a: Sequence, b: Sequence, score: Callable[[int, int], float], threshold: float,
-                    gap: float = 0.0, pair_gaps: bool = True,
-                    gap_threshold: float | None = None) -> list[tuple[int | None, int | None, str]]:
-    """Monotonic alignment of a and b maximising the summed score of the pairs.
+                    gap: float = 0.0, pair_gaps: bool = True) -> list[tuple[int | None, int | None, str]]:
+    """Monotonic alignment of a and b maximising the summed score of the pairs (translations to
+    their English, :func:`align_translation_list`).
 
     Returns (i, j, how) in order; i or j is None for an unpaired item; how is 'content',
     'position' (gap filled by position), 'only-a' or 'only-b'. Unpaired runs between two
-    anchors: of equal length they pair by position (``pair_gaps``); of unequal length they
-    are aligned again with the laxer ``gap_threshold`` and a small bonus for keeping the
-    same relative place, so an inserted bullet does not unpair its rewritten neighbours.
+    anchors of equal length pair by position (``pair_gaps``).
     """
     n, m = len(a), len(b)
     s = [[score(i, j) for j in range(m)] for i in range(n)]
@@ -86,15 +87,6 @@ def align_sequences(a: Sequence, b: Sequence, score: Callable[[int, int], float]
     def flush():
         if pair_gaps and run_a and len(run_a) == len(run_b):
             out.extend((x, y, "position") for x, y in zip(run_a, run_b, strict=True))
-        elif gap_threshold is not None and run_a and run_b:
-            ra, rb = list(run_a), list(run_b)
-
-            def sub_score(i, j):
-                place = 1.0 - abs((i + 0.5) / len(ra) - (j + 0.5) / len(rb))
-                return s[ra[i]][rb[j]] + 0.1 * place
-
-            for x, y, how in align_sequences(ra, rb, sub_score, gap_threshold, pair_gaps=False):
-                out.append((None if x is None else ra[x], None if y is None else rb[y], how))
         else:
             # keep reading order: removed items before the added ones of the same gap
             out.extend((x, None, "only-a") for x in run_a)
@@ -125,14 +117,74 @@ def _index(df: pd.DataFrame) -> dict[str, dict[str, list[dict]]]:
     return out
 
 
-def align_english(seg8: pd.DataFrame, seg9: pd.DataFrame, threshold: float = 0.4,
-                  gap_threshold: float = 0.15) -> pd.DataFrame:
-    """English SFIA 8 and SFIA 9 segments -> one row per key (schema.ENGLISH_ALIGNMENT)."""
+def pair_by_content(n: int, m: int, score: Callable[[int, int], float],
+                    floor: float) -> list[tuple[int | None, int | None, str]]:
+    """Pair two lists by content, in any order: a greedy best-first assignment over the score matrix.
+
+    The most similar pair is taken first, then the most similar among the items left, and so on,
+    down to ``floor``: items without a partner at or above it are unpaired (``only-a`` /
+    ``only-b``), never paired by position. Ties prefer the pair closer in position. A pair that
+    crosses the others (not on the longest run of pairs in the same order in both lists) is
+    ``moved``; the rest are ``content``. Rows come in the reading order of the second list, an
+    unpaired item of the first list right after the pair that preceded it there.
+    """
+    cands = sorted(((score(i, j), i, j) for i in range(n) for j in range(m)),
+                   key=lambda c: (-c[0], abs(c[1] / max(n, 1) - c[2] / max(m, 1)), c[1], c[2]))
+    a_to_b: dict[int, int] = {}
+    taken_b: set[int] = set()
+    for sc, i, j in cands:
+        if sc < floor:
+            break
+        if i not in a_to_b and j not in taken_b:
+            a_to_b[i] = j
+            taken_b.add(j)
+    in_order = _longest_in_order(sorted(a_to_b.items()))
+    b_to_a = {j: i for i, j in a_to_b.items()}
+    keyed: list[tuple[float, int, tuple[int | None, int | None, str]]] = []
+    for j in range(m):
+        partner = b_to_a.get(j)
+        keyed.append((j, 0, (None, j, "only-b") if partner is None else
+                      (partner, j, "content" if (partner, j) in in_order else "moved")))
+    last_j = -1.0
+    for i in range(n):
+        if i in a_to_b:
+            last_j = a_to_b[i]
+        else:
+            keyed.append((last_j + 0.5, i, (i, None, "only-a")))
+    return [row for _, _, row in sorted(keyed, key=lambda k: (k[0], k[1]))]
+
+
+def _longest_in_order(pairs: list[tuple[int, int]]) -> set[tuple[int, int]]:
+    """The largest subset of (i, j) pairs (sorted by i) whose j increase too (a longest increasing
+    subsequence); among equally long ones, the one whose pairs moved least (sum of |i - j|)."""
+    if not pairs:
+        return set()
+    best = [(1, -abs(i - j)) for i, j in pairs]
+    prev = [-1] * len(pairs)
+    for k, (i, j) in enumerate(pairs):
+        for q in range(k):
+            cand = (best[q][0] + 1, best[q][1] - abs(i - j))
+            if pairs[q][1] < j and cand > best[k]:
+                best[k], prev[k] = cand, q
+    k = max(range(len(pairs)), key=lambda x: (best[x], -x))
+    out = set()
+    while k >= 0:
+        out.add(pairs[k])
+        k = prev[k]
+    return out
+
+
+def align_english(seg8: pd.DataFrame, seg9: pd.DataFrame, threshold: float = PAIR_FLOOR) -> pd.DataFrame:
+    """English SFIA 8 and SFIA 9 segments -> one row per key (schema.ENGLISH_ALIGNMENT).
+
+    Guidance paragraphs and activity bullets pair by content (:func:`pair_by_content`, word
+    similarity at least ``threshold``, ``[drift] pair_threshold`` in qa.toml), wherever they
+    moved; the rest pair by level."""
     for df, name in ((seg8, "SFIA 8 English"), (seg9, "SFIA 9 English")):
         schema.validate(df, schema.SEGMENT, name)
     s8, s9 = _index(seg8), _index(seg9)
     rows: list[dict] = []
-    how_name = {"content": "content", "position": "position", "only-a": "only-8", "only-b": "only-9"}
+    how_name = {"content": "content", "moved": "moved", "only-a": "only-8", "only-b": "only-9"}
     for skill in sorted(set(s8) | set(s9)):
         g8, g9 = s8.get(skill, {}), s9.get(skill, {})
         for element in schema.ELEMENTS:
@@ -148,7 +200,7 @@ def align_english(seg8: pd.DataFrame, seg9: pd.DataFrame, threshold: float = 0.4
                     def sim(i: int, j: int, t8: list[str] = t8, t9: list[str] = t9) -> float:
                         return similarity(t8[i], t9[j])
 
-                    pairs = align_sequences(t8, t9, sim, threshold, gap_threshold=gap_threshold)
+                    pairs = pair_by_content(len(t8), len(t9), sim, threshold)
                 for i, j, how in pairs:
                     rows.append(_english_row(skill, element, e8[i] if i is not None else None,
                                              e9[j] if j is not None else None, how_name[how]))

@@ -50,3 +50,66 @@ def spelling() -> Spelling:
         pairs[br.lower()] = am.lower()
     return Spelling(pairs=pairs, rules=tuple((b, a) for b, a in data.get("suffix_rules", [])),
                     exceptions=frozenset((a, b) for a, b in data.get("not_variants", [])))
+
+
+@dataclass(frozen=True)
+class DropRule:
+    """Marks that may be added or removed between the same words (``[[drop]]`` of cosmetic-en.toml)."""
+    name: str
+    what: str
+    marks: frozenset[str]
+    where: str                     # "end", "inner" or "any"
+    before: frozenset[str] = frozenset()   # only before one of these words (lower case)
+    after: frozenset[str] = frozenset()    # only when an earlier gap of the same sentence has one of these
+    needs: frozenset[str] = frozenset()    # only when one text has more of these marks than the other
+
+
+@dataclass(frozen=True)
+class Cosmetic:
+    """Which punctuation and compounding differences are cosmetic (``pipeline/data/cosmetic-en.toml``)."""
+    styles: tuple[tuple[str, dict[str, str], bool], ...]   # (reason, char -> compared form, spaced hyphen)
+    drops: tuple[DropRule, ...]
+    compounds: dict[tuple[str, str], str]            # (first, second) open form -> closed form
+    what: dict[str, str]                             # reason -> what it means
+
+    def closed(self, first: str, second: str) -> str | None:
+        """The closed compound of two lower-case words ('life', 'cycles' -> 'lifecycles'), if listed."""
+        hit = self.compounds.get((first, second))
+        if hit is not None:
+            return hit
+        for suffix in ("s", "es"):
+            if second.endswith(suffix) and (first, second[: -len(suffix)]) in self.compounds:
+                return self.compounds[(first, second[: -len(suffix)])] + suffix
+        return None
+
+
+_WHERE = ("end", "inner", "any")
+
+
+@cache
+def cosmetic() -> Cosmetic:
+    path = resources.files("pipeline") / "data" / "cosmetic-en.toml"
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    what: dict[str, str] = {}
+    styles = []
+    for name, table in data.get("style", {}).items():
+        styles.append((name, dict(table["map"]), bool(table.get("spaced_hyphen", False))))
+        what[name] = table.get("what", name)
+    drops = []
+    for d in data.get("drop", []):
+        if d.get("where", "any") not in _WHERE:
+            raise ValueError(f"cosmetic-en.toml: [[drop]] {d.get('name')}: where must be one of {_WHERE}")
+        drops.append(DropRule(d["name"], d.get("what", d["name"]), frozenset(d["marks"]), d.get("where", "any"),
+                              frozenset(w.lower() for w in d.get("before", [])), frozenset(d.get("after", [])),
+                              frozenset(d.get("needs", []))))
+        what[d["name"]] = d.get("what", d["name"])
+    compounds = {}
+    comp = data.get("compounding", {})
+    for c in comp.get("open_forms", []):
+        first, second = c.lower().split()
+        compounds[(first, second)] = first + second
+    what["compounding"] = comp.get("what", "compounding")
+    what["spelling"] = "British and American spelling (pipeline/data/spelling-en.toml)"
+    what["case"] = "letter case"
+    what["whitespace"] = "spaces and line breaks"
+    return Cosmetic(tuple(styles), tuple(drops), compounds, what)
