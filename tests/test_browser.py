@@ -300,6 +300,15 @@ def test_review_round_trip(browser, tmp_path, lang):
     browser.open(url)
     _check_clean(browser, url)
     assert browser.js("document.querySelectorAll('table.skills tbody tr').length") == 1
+    # search every segment of the language: a word of a translation finds its segment
+    browser.open((out / f"lang-{lang}" / "search.html").as_uri())
+    needle = {"pl": "zapytania", "ar": "العملاء"}[lang]
+    browser.js(f"const q = document.getElementById('s-q'); q.value = {json.dumps(needle)}; q.dispatchEvent(new Event('input'))")
+    browser.wait_js("document.querySelectorAll('#s-results li').length > 0")
+    assert browser.js(f"Array.from(document.querySelectorAll('#s-results li')).every(li => li.textContent.includes({json.dumps(needle)}))")
+    browser.js("document.querySelector('#s-results a').click()")
+    browser.wait_js("location.pathname.endsWith('/CSMG.html') && location.hash.startsWith('#s-CSMG-')")
+    browser.open(url)
     _click(browser, "#start")
     browser.wait_js("location.pathname.endsWith('/CSMG.html') && !!document.querySelector('tr.current')")
     skill_url = browser.js("location.href").split("#")[0]

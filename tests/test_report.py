@@ -178,8 +178,8 @@ def test_html_shows_markup_from_the_data_as_text(tmp_path):
     ctx = make_context(tmp_path / "reports", evil=True)
     write(ctx, fail_on="error")
     pages = sorted((tmp_path / "reports").rglob("*.html"))
-    # dashboard, two overviews, two search pages, three skill pages (the evil skill's too)
-    assert len(pages) == 8, pages
+    # dashboard, two overviews, two search pages each (translation, English), three skill pages
+    assert len(pages) == 10, pages
     for page in pages:
         scan = _scan(page)
         assert not [t for t, _ in scan.tags if t == "img"], page.name
@@ -274,7 +274,9 @@ def test_findings_worst_first_mt_signals_apart_draft_shown_empty_columns_hidden(
     overview = (out / "lang-pl.html").read_text(encoding="utf-8")
     assert "quality score (LQA)" in overview and 'href="lang-pl/search.html"' in overview
     search = (out / "lang-pl" / "search.html").read_text(encoding="utf-8")
-    assert 'data-href="CSMG.html#s-CSMG-level-3-0"' in search
+    assert '<p data-h="CSMG.html#s-CSMG-level-3-0" data-l="CSMG level 3">Obsługuje zapytania' in search
+    search_en = (out / "lang-pl" / "search-en.html").read_text(encoding="utf-8")
+    assert '<p data-h="CSMG.html#s-CSMG-level-3-0" data-l="CSMG level 3">Handles customer' in search_en
 
 
 # -- determinism ------------------------------------------------------------------------------

@@ -164,7 +164,9 @@ def write_reports(result: RunResult, out: Path, fail_on: str = "error", changed_
         if s is None:
             write_text(out / v.page, html.render_lang(env, v, views, info))
             if v.rows:
-                write_text(out / v.search_page, html.render_search(env, v, views, info))
+                write_text(out / v.search_page, html.render_search(env, v, views, info, "en" if v.source else "tgt"))
+                if not v.source:
+                    write_text(out / v.folder / "search-en.html", html.render_search(env, v, views, info, "en"))
         else:
             write_text(out / s.page, html.render_skill(env, v, s, views, info))
     _write_workbook(out, review_workbook(views), settings)

@@ -202,9 +202,11 @@ def render_lang(env, view: LangView, views: list[LangView], ctx_info: dict) -> s
                                                    rtl=view.direction == "rtl", **ctx_info)
 
 
-def render_search(env, view: LangView, views: list[LangView], ctx_info: dict) -> str:
-    """The language's search page: every segment's English and translation, searched in the browser."""
-    return env.get_template("search.html.j2").render(v=view, views=views, assets=assets(), base="../",
+def render_search(env, view: LangView, views: list[LangView], ctx_info: dict, side: str = "tgt") -> str:
+    """A search page of the language: every segment's translation (``side`` "tgt") or English
+    ("en"), searched in the browser. Two pages, not one: both texts of a full framework together
+    come close to the page-size budget (1.5 MB) for Arabic."""
+    return env.get_template("search.html.j2").render(v=view, views=views, assets=assets(), base="../", side=side,
                                                      rtl=view.direction == "rtl", **ctx_info)
 
 

@@ -70,6 +70,13 @@
       if (c.type === "checkbox") { c.checked = v === "1"; } else { c.value = v; }
     });
   }
+  // the filters into the #fragment; an anchor to a segment (#s-...) stays when no filter is set
+  function writeHash() {
+    if (!history.replaceState) { return; }
+    var st = state();
+    if (st) { history.replaceState(null, "", "#" + st); }
+    else if ((location.hash || "").indexOf("=") >= 0) { history.replaceState(null, "", location.pathname); }
+  }
   function words(el, name) { var v = el.getAttribute("data-" + name); return v ? v.split(" ") : []; }
   function fold(s) { return (s || "").toLocaleLowerCase().normalize("NFKD").replace(/[\u0300-\u036f\u064b-\u065f]/g, ""); }
   function sevOk(el, sev) { return !sev || words(el, "sev").some(function (s) { return RANK[s] >= RANK[sev]; }); }
@@ -81,21 +88,35 @@
   var index = document.getElementById("s-index");
   if (index) {
     var items = Array.prototype.slice.call(index.content.children);
-    var hay = items.map(function (li) { return fold(li.textContent); });
+    var hay = items.map(function (p) { return fold(p.textContent); });
     var q = document.getElementById("s-q"), results = document.getElementById("s-results"), count = document.getElementById("s-count");
-    var LIMIT = 200, timer = null;
+    var other = document.getElementById("s-other"), LIMIT = 200, timer = null;
     var search = function () {
       var term = fold(q.value.trim()), n = 0;
       results.textContent = "";
       if (term.length >= 2) {
         var frag = document.createDocumentFragment();
         hay.forEach(function (h, i) {
-          if (h.indexOf(term) >= 0) { n += 1; if (n <= LIMIT) { frag.appendChild(items[i].cloneNode(true)); } }
+          if (h.indexOf(term) < 0) { return; }
+          n += 1;
+          if (n > LIMIT) { return; }
+          var li = document.createElement("li"), a = document.createElement("a"), t = document.createElement("span");
+          a.href = items[i].getAttribute("data-h");
+          a.textContent = items[i].getAttribute("data-l");
+          a.setAttribute("lang", "en");
+          a.setAttribute("dir", "ltr");
+          t.className = "s-text";
+          t.textContent = items[i].textContent;
+          li.appendChild(a);
+          li.appendChild(t);
+          frag.appendChild(li);
         });
         results.appendChild(frag);
       }
       count.textContent = term.length < 2 ? "type two letters or more" : n + " segment" + (n === 1 ? "" : "s") + (n > LIMIT ? " (first " + LIMIT + " shown)" : "");
-      if (history.replaceState) { history.replaceState(null, "", term ? "#q=" + encodeURIComponent(q.value.trim()) : location.pathname); }
+      var frag_ = term ? "#q=" + encodeURIComponent(q.value.trim()) : "";
+      if (other) { other.setAttribute("href", other.getAttribute("href").split("#")[0] + frag_); }
+      if (history.replaceState) { history.replaceState(null, "", frag_ || location.pathname); }
     };
     q.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(search, 120); });
     var m = /(?:^#|&)q=([^&]*)/.exec(location.hash || "");
@@ -121,7 +142,7 @@
       Array.prototype.forEach.call(skills.querySelectorAll("a.skill-link"), function (a) {
         a.setAttribute("href", a.getAttribute("href").split("#")[0] + (st ? "#" + st : ""));
       });
-      if (history.replaceState) { history.replaceState(null, "", state() ? "#" + state() : location.pathname); }
+      writeHash();
     };
     var per = {};
     Object.keys(decisions).forEach(function (k) { var d = decisions[k]; if (d.finding && d.lane !== "mt") { per[d.skill] = (per[d.skill] || 0) + 1; } });
@@ -182,7 +203,7 @@
       }) : reading;
     order.forEach(function (r) { tbody.appendChild(r); });
     counter.textContent = shown + " of " + rows.length + " segments shown";
-    if (history.replaceState) { history.replaceState(null, "", state() ? "#" + state() : location.pathname); }
+    writeHash();
     setBar();
   }
   function inOrder() {
