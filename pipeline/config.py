@@ -117,6 +117,13 @@ SCHEMA: dict[str, dict[str, Key]] = {
                "tag": Key(string), "min_severity": Key(one_of(*SEVERITIES)), "out": Key(string),
                "locale_map": Key(table_of_strings), "deadline": Key(number(0)), "max_wait": Key(number(0)),
                "max_pages": Key(number(1, whole=True)), "max_bytes": Key(number(1, whole=True))},
+    "tms": {"project": Key(string, "Phrase TMS project UID"), "base_url": Key(string, "TMS API base URL"),
+            "langs": Key(strings(), "target languages to pull (default: all)"),
+            "workflow_step": Key(number(1, 15, whole=True), "workflow step (level) of the jobs (default 1)"),
+            "token_env": Key(string), "user_env": Key(string), "password_env": Key(string),
+            "save_to_tm": Key(one_of("Confirmed", "All", "None")), "out": Key(string),
+            "deadline": Key(number(0)), "max_wait": Key(number(0)),
+            "max_pages": Key(number(1, whole=True)), "max_bytes": Key(number(1, whole=True))},
 }
 OPEN_TABLES = {"checks"}   # sections whose unknown keys may be tables validated elsewhere
 
