@@ -29,7 +29,8 @@ from pipeline.score import pairchrf, ter
 
 METRIC_NAMES = ("bleu", "chrf", "chrf++", "ter")
 LOWER_IS_BETTER = {"ter"}
-PARALLEL_MIN_PAIRS = 2000   # distinct (segment, text) pairs before a second process pays off
+PARALLEL_MIN_PAIRS = 2000   # distinct (text, references) pairs before a second process pays off
+TER_COMPILED_MIN_PAIRS = 500  # ... before loading the compiled TER pays off (sacrebleu's below)
 
 
 # Per metric made by make_metric: segment -> the first segment with the very same references.
@@ -61,12 +62,12 @@ def _ref_groups(metrics: dict) -> list[int] | None:
 _JOB: dict = {}
 
 
-def _stats_chunk(args: tuple[list[str], list[tuple[int, str]]]) -> dict[str, list]:
-    names, pairs = args
+def _stats_chunk(args: tuple[list[str], list[tuple[int, str]], bool]) -> dict[str, list]:
+    names, pairs, compiled_ter = args
     out = {}
     for name in names:
         m = _JOB[name]
-        if ter.supported(m):
+        if compiled_ter and ter.supported(m):
             out[name] = ter.segment_statistics(m, pairs)  # compiled (or sacrebleu's, noticed)
             continue
         cache = m._ref_cache
@@ -77,7 +78,13 @@ def _stats_chunk(args: tuple[list[str], list[tuple[int, str]]]) -> dict[str, lis
 class Extraction:
     """Statistics being extracted (in worker processes when it pays); :meth:`result` waits.
 
-    The caller can do other work (consensus, signals) while the workers run."""
+    The caller can do other work (consensus, signals) while the workers run. TER (when
+    :func:`ter.supported`) goes to the compiled kernel as one task, taken by one worker:
+    numba (about 100 MB and a few tenths of a second to load, a compilation on a machine's
+    first run) then lives in that worker only, never in this process, whose memory is the
+    run's peak; the other metrics' pairs go out in many small interleaved chunks that the
+    pool balances. Below ``TER_COMPILED_MIN_PAIRS`` distinct pairs sacrebleu's own TER is
+    cheaper than loading the kernel and is used (same numbers either way)."""
 
     def __init__(self, metrics: dict, systems: dict[str, Sequence[str]], workers: int | None = None):
         # one job per distinct (text, references): keyed by the first segment with those references
@@ -93,17 +100,21 @@ class Extraction:
         if workers is None:
             workers = min(2, os.cpu_count() or 1) if len(self.pairs) >= PARALLEL_MIN_PAIRS else 1
         self.workers = workers
-        self._pool = self._futures = None
+        self._pool = None
+        self._futures: list = []
+        compiled = len(self.pairs) >= TER_COMPILED_MIN_PAIRS
+        self.ter_names = [n for n in self.names if compiled and ter.supported(metrics[n])]
+        self.other_names = [n for n in self.names if n not in self.ter_names]
         _JOB.clear()
         _JOB.update(metrics)
-        if any(ter.supported(m) for m in metrics.values()):
-            ter.kernel()  # load (or compile) here, once, not in every forked worker
         if workers > 1:
-            # Many small interleaved chunks: the pool balances them while this process works.
-            self.n_chunks = min(len(self.pairs), workers * 16)
-            chunks = [self.pairs[k::self.n_chunks] for k in range(self.n_chunks)]
             self._pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"))
-            self._futures = [self._pool.submit(_stats_chunk, (self.names, c)) for c in chunks]
+            if self.ter_names:
+                self._ter_future = self._pool.submit(_stats_chunk, (self.ter_names, self.pairs, True))
+            self.n_chunks = min(len(self.pairs), workers * 16)
+            if self.other_names:
+                self._futures = [self._pool.submit(_stats_chunk, (self.other_names, self.pairs[k::self.n_chunks], False))
+                                 for k in range(self.n_chunks)]
 
     @property
     def parallel(self) -> bool:
@@ -112,13 +123,16 @@ class Extraction:
     def result(self) -> dict[str, dict[str, list]]:
         try:
             if self._pool is not None:
-                parts = [f.result() for f in self._futures]
-                flat: dict[str, list] = {n: [None] * len(self.pairs) for n in self.names}
-                for k, part in enumerate(parts):
-                    for n in self.names:
+                flat: dict[str, list] = {n: [None] * len(self.pairs) for n in self.other_names}
+                for k, f in enumerate(self._futures):
+                    part = f.result()
+                    for n in self.other_names:
                         flat[n][k::self.n_chunks] = part[n]
+                if self.ter_names:
+                    flat.update(self._ter_future.result())
             else:
-                flat = _stats_chunk((self.names, self.pairs))
+                flat = _stats_chunk((self.other_names, self.pairs, False))
+                flat.update(_stats_chunk((self.ter_names, self.pairs, True)))
         finally:
             if self._pool is not None:
                 self._pool.shutdown()
@@ -130,7 +144,7 @@ class Extraction:
 
 def extract(metrics: dict, systems: dict[str, Sequence[str]], workers: int | None = None) -> dict[str, dict[str, list]]:
     """Per metric, per system: the list of per-segment statistics sacrebleu's
-    ``_extract_corpus_statistics`` would return, computed once per distinct (segment, text)."""
+    ``_extract_corpus_statistics`` would return, computed once per distinct (text, references)."""
     return Extraction(metrics, systems, workers).result()
 
 
@@ -186,6 +200,8 @@ def _resampling(n_segments: int, n_samples: int, seed: int | None) -> tuple[np.n
     key = (n_segments, n_samples, seed)
     if seed is None or key not in _RESAMPLING:
         idxs = bootstrap_indices(n_segments, n_samples, seed)
+        if n_segments < 2 ** 31:
+            idxs = idxs.astype(np.int32)  # half the memory; indexes the same rows
         counts = count_matrix(idxs, n_segments)
         idxs.flags.writeable = counts.flags.writeable = False
         if seed is None:
@@ -207,9 +223,12 @@ def _resampled_sums(stats: np.ndarray, idxs: np.ndarray, counts: np.ndarray | No
 
 
 def count_matrix(idxs: np.ndarray, n_segments: int) -> np.ndarray:
-    rows = idxs.shape[0]
-    flat = (idxs + (np.arange(rows)[:, None] * n_segments)).ravel()
-    return np.bincount(flat, minlength=rows * n_segments).reshape(rows, n_segments).astype(np.float64)
+    """How often each segment is drawn in each resample (row by row: no temporary the size
+    of the whole matrix)."""
+    counts = np.empty((idxs.shape[0], n_segments), np.float64)
+    for r, row in enumerate(idxs):
+        counts[r] = np.bincount(row, minlength=n_segments)
+    return counts
 
 
 @dataclass
