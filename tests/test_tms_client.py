@@ -274,8 +274,9 @@ def test_symlink_in_out_does_not_lead_writes_outside(env, clock, capsys):
     (mxliff("pl9CSMGbetaJob01", "ar", {"sfia9.CSMG.name": "x"}), "target-language is 'ar'"),
 ])
 def test_a_download_that_is_not_the_jobs_mxliff_is_one_line(env, clock, capsys, body, says):
-    fake = new_fake(clock)
-    fake.inject("body", count=1, path="/bilingualFile", body=body, after=1)  # the Polish job (sorted: ar, pl)
+    fake = new_fake(clock, samples=False)
+    fake.add_job("pl", "CSMG.xlf", SAMPLES["pl"].read_bytes())
+    fake.inject("body", count=1, path="/bilingualFile", body=body)
     with fake:
         rc, _, err = pull(capsys, fake, env / "out")
     line = error_line(rc, err)
@@ -303,7 +304,7 @@ def test_a_job_list_that_never_ends_is_bounded_by_max_pages(env, clock, capsys):
     with fake:
         rc, _, err = pull(capsys, fake, env / "out")
     line = error_line(rc, err)
-    assert "more than 7 pages" in line
+    assert "more than 7 pages ([tms] max_pages)" in line
     assert len(fake.log) == 7
 
 
@@ -346,7 +347,7 @@ def test_deadline_bounds_a_server_that_keeps_failing(env, clock, capsys):
     with fake:
         rc, _, err = pull(capsys, fake, env / "out")
     line = error_line(rc, err)
-    assert "deadline of 250s" in line and sum(clock.slept) <= 250
+    assert "deadline of 250s for the whole run ([tms] deadline)" in line and sum(clock.slept) <= 250
 
 
 def test_a_slow_drip_is_cut_by_the_deadline_in_real_time(env, capsys):
@@ -369,7 +370,7 @@ def test_a_body_over_max_bytes_is_refused(env, clock, capsys):
     with fake:
         rc, _, err = pull(capsys, fake, env / "out")
     line = error_line(rc, err)
-    assert "more than the 20000 byte bound" in line
+    assert "more than the 20000 byte bound ([tms] max_bytes)" in line
 
 
 # ---------------------------------------------------------------------------- upload

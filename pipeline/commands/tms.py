@@ -34,9 +34,9 @@ from the command line, then ``qa.toml`` ``[tms]``::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
-import sys
 from pathlib import Path
 
 
@@ -176,6 +176,20 @@ def _client(args, cfg, section, *, allow_writes: bool):
     return client, project
 
 
+@contextlib.contextmanager
+def _tms_names():
+    """The shared transport names its bounds as ``[phrase] deadline`` etc.; a TMS run reads them
+    from ``[tms]``, so its messages must say so."""
+    from pipeline.phrase import errors as E
+
+    try:
+        yield
+    except E.PhraseError as e:
+        if "[phrase] " not in e.what:
+            raise
+        raise type(e)(e.where, e.what.replace("[phrase] ", "[tms] ")) from None
+
+
 def _stats(client) -> str:
     s = client.stats
     extra = [f"{s[k]} {label}" for k, label in (("retries", "retried"), ("throttled", "rate-limited")) if s[k]]
@@ -200,9 +214,10 @@ def cmd_pull(args) -> int:
     out = Path(args.out) if args.out else cfg.resolve(section.get("out", "translations"))
     langs = args.langs.split(",") if args.langs else section.get("langs")
     step = _step_setting(args, section, cfg)
-    client, project = _client(args, cfg, section, allow_writes=False)
-    with client:
-        res = tms_sync.pull(client, project, out, langs=langs, step=step)
+    with _tms_names():  # the login, when there is one, is a request too
+        client, project = _client(args, cfg, section, allow_writes=False)
+        with client:
+            res = tms_sync.pull(client, project, out, langs=langs, step=step)
     for f in res.files:
         print(f"wrote {f}")
     for f in res.removed:
@@ -222,15 +237,16 @@ def cmd_upload(args) -> int:
     if save not in SAVE_TO_TM:
         raise ConfigError(cfg.path, f"[tms] save_to_tm must be one of {', '.join(SAVE_TO_TM)}, not {save!r}")
     step = _step_setting(args, section, cfg)
-    client, project = _client(args, cfg, section, allow_writes=args.apply)
-    with client:
-        plan = tms_sync.plan_upload(client, project, [Path(f) for f in args.files], step)
-        if args.apply:
-            n = tms_sync.apply_upload(client, plan, say=print, save_to_tm=save)
-            print(f"done: uploaded {n} file(s) to project {project}; {_stats(client)}")
-        else:
-            for u in plan:
-                print(u.line(False))
-            print(f"dry run: would upload {len(plan)} file(s) to project {project}; run again with --apply to do it",
-                  file=sys.stdout)
+    with _tms_names():
+        client, project = _client(args, cfg, section, allow_writes=args.apply)
+        with client:
+            plan = tms_sync.plan_upload(client, project, [Path(f) for f in args.files], step)
+            if args.apply:
+                n = tms_sync.apply_upload(client, plan, say=print, save_to_tm=save)
+                print(f"done: uploaded {n} file(s) to project {project}; {_stats(client)}")
+            else:
+                for u in plan:
+                    print(u.line(False))
+                print(f"dry run: would upload {len(plan)} file(s) to project {project}; run again with --apply "
+                      "to do it")
     return 0
