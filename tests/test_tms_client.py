@@ -296,6 +296,21 @@ def test_a_job_list_of_the_wrong_shape_is_one_line(env, clock, capsys, body):
     assert not fake.requests("POST", "/bilingualFile")
 
 
+def test_a_page_pointing_elsewhere_is_not_followed(env, clock, capsys):
+    """TMS pages carry no links: the next page is our own request with pageNumber + 1, whatever
+    the page says about itself or where it would send us."""
+    fake, other = new_fake(clock), FakeTMS("x", PROJECT, clock)
+    with fake, other:
+        page = {"content": [fake.jobs[0]], "totalPages": 2, "pageNumber": 7, "pageSize": 1,
+                "next": f"{other.base_url}/api2/v2/projects/{PROJECT}/jobs?pageNumber=1",
+                "links": {"next": f"{other.base_url}/steal"}}
+        fake.inject("body", count=1, path="/jobs", body=json.dumps(page).encode())
+        rc, _, err = pull(capsys, fake, env / "out")
+    assert rc == 0, err
+    assert [dict(e.query)["pageNumber"] for e in fake.requests("GET", "/jobs")] == ["0", "1"]
+    assert not other.log
+
+
 # ---------------------------------------------------------------------------- bounded in time
 def test_a_job_list_that_never_ends_is_bounded_by_max_pages(env, clock, capsys):
     fake = new_fake(clock)
