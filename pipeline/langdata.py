@@ -125,6 +125,7 @@ LANG_SCHEMA: dict[str, dict[str, Key]] = {
     "page": {"level_heading": Key(_level_heading), "guidance_headings": Key(strings(nonempty=True)),
              "title_suffixes": Key(strings()), "not_defined": Key(_regexes), "boilerplate_lines": Key(strings()),
              "boilerplate_blocks": Key(_blocks), "bullets": Key(strings()), "markers": Key(_markers),
+             "marker_like": Key(_regexes),
              "level_row": Key(_regex)},
     "punctuation": {"quote_pairs": Key(_pairs), "latin_to_native": Key(_char_table),
                     "space_before": Key(strings())},

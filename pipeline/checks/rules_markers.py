@@ -4,12 +4,20 @@ A marker labels a *section* of the page: the title marker labels the name and th
 description, the guidance marker every guidance paragraph and activity, a level marker its
 level statement. ``(modified)`` is therefore judged on the section (it is right when anything
 in it changed) and ``(unchanged)`` on every segment it covers, against the drift of the English
-between SFIA 8 and SFIA 9 (:mod:`pipeline.drift`).
+between SFIA 8 and SFIA 9 (:mod:`pipeline.drift`). A wrong marker is one mistake, whatever the
+number of paragraphs and bullets under it: QA101 and QA103 report it once per section and list
+the segments concerned.
+
+Marker texts are language data (``[page] markers`` of ``pipeline/lang/<code>.toml``: the English
+ones every page may use and each language's own, ``(niezmienione)`` = unchanged); a marker-like
+text the reader did not recognise ends up inside a segment, where QA210 reports it.
 """
 
 from __future__ import annotations
 
+import difflib
 from collections import defaultdict
+from collections.abc import Iterable
 
 from pipeline.checks.registry import register
 from pipeline.checks.units import Hit, Unit
@@ -18,6 +26,7 @@ from pipeline.text.normalize import ws
 G = "markers"
 CHANGED = {"modified", "added"}
 SAME = {"unchanged", "cosmetic"}
+SECTION_NAMES = {"header": "title and description", "guidance": "guidance notes"}
 
 
 def section_of(element: str, level) -> str:
@@ -28,53 +37,167 @@ def section_of(element: str, level) -> str:
     return f"level {int(level)}"
 
 
+def section_name(section: str) -> str:
+    return SECTION_NAMES.get(section, section)
+
+
+def _runs(numbers: list[int]) -> str:
+    """[2, 3, 4, 6] -> '2-4, 6'."""
+    out: list[str] = []
+    nums = sorted(set(numbers))
+    start = prev = nums[0]
+    for n in nums[1:] + [None]:
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        out.append(str(start) if start == prev else f"{start}-{prev}")
+        if n is not None:
+            start = prev = n
+    return ", ".join(out)
+
+
+def segment_list(units: Iterable[Unit]) -> str:
+    """The segments of one section in reading order: 'paragraph 1, activities 2-6', 'name, description'."""
+    by: dict[str, list[int]] = defaultdict(list)
+    plain: list[str] = []
+    for u in units:
+        if u.element in ("guidance", "activity") and u.item is not None:
+            by[u.element].append(u.item)
+        elif u.element == "level":
+            plain.append("the level statement")
+        elif u.element not in plain:
+            plain.append(u.element)
+    parts = list(dict.fromkeys(plain))
+    for element, one, many in (("guidance", "paragraph", "paragraphs"), ("activity", "activity", "activities")):
+        if by[element]:
+            parts.append(f"{one if len(set(by[element])) == 1 else many} {_runs(by[element])}")
+    return ", ".join(parts)
+
+
 def _audited(u: Unit) -> bool:
     """An SFIA 9 translation whose English pair has a drift status."""
     return u.framework == 9 and u.target is not None and u.drift is not None
 
 
+def _sections(units: Iterable[Unit], marker: str) -> dict[str, list[Unit]]:
+    """The audited units of one page under a given marker, by section, in reading order."""
+    out: dict[str, list[Unit]] = defaultdict(list)
+    for u in units:
+        if _audited(u) and u.marker == marker:
+            out[section_of(u.element, u.level)].append(u)
+    return out
+
+
+def _same_as_previous(u: Unit) -> bool:
+    return u.previous is not None and u.target is not None and ws(u.previous) == ws(u.target)
+
+
+def _whole(u: Unit) -> list[dict]:
+    return [{"field": "target", "start": 0, "end": len(u.target or ""), "text": u.target or ""}]
+
+
+def _verb(units: list[Unit], one: str, many: str) -> str:
+    return one if len(units) == 1 else many
+
+
 @register("QA101", "marker-unchanged-but-modified", "error",
           "Marked (unchanged) although the English changed in meaning.",
           rationale="The SFIA 8 translation was carried over although SFIA 9 says something else: "
-                    "the costliest error a reviewer can miss.", group=G)
-def unchanged_but_modified(u, env, opts):
-    if _audited(u) and u.marker == "unchanged" and u.drift in CHANGED:
-        yield Hit(u, f"{u.label} is marked (unchanged) but its English was {u.drift} between SFIA 8 and SFIA 9; "
-                     "translate the new text.",
-                  [{"field": "target", "start": 0, "end": len(u.target), "text": u.target}])
+                    "the costliest error a reviewer can miss. The marker labels a whole section, so a "
+                    "wrong one is reported once, with every paragraph, bullet or statement whose English "
+                    "changed, and whether each still is the SFIA 8 translation.", group=G, scope="page")
+def unchanged_but_modified(units, env, opts):
+    for section, members in _sections(units, "unchanged").items():
+        changed = [u for u in members if u.drift in CHANGED]
+        if not changed:
+            continue
+        kept = [u for u in changed if _same_as_previous(u)]
+        redone = [u for u in changed if not _same_as_previous(u)]
+        msg = (f"The {section_name(section)} section is marked (unchanged) but its English changed between "
+               f"SFIA 8 and SFIA 9 in {segment_list(changed)}.")
+        if kept:
+            msg += (f" {_cap(segment_list(kept))} {_verb(kept, 'is', 'are')} still the SFIA 8 translation: "
+                    "translate the new English"
+                    + (" and mark the section (modified)." if not redone else "."))
+        if redone:
+            msg += (f" {_cap(segment_list(redone))} "
+                    f"{_verb(redone, 'was', 'were')} translated anew: mark the section (modified) so the "
+                    "new text is reviewed.")
+        yield Hit(changed[0], msg, _whole(changed[0]))
 
 
 @register("QA102", "marker-modified-but-unchanged", "warning",
           "Section marked (modified) although its English is unchanged or only cosmetically different.",
           rationale="Re-translating text whose meaning did not change costs money and risks new errors; "
-                    "the SFIA 8 translation could have been reused.", group=G, scope="corpus")
+                    "the SFIA 8 translation could have been reused.", group=G, scope="page")
 def modified_but_unchanged(units, env, opts):
-    sections: dict[tuple, list[Unit]] = defaultdict(list)
-    for u in units:
-        if _audited(u) and u.marker == "modified":
-            sections[(u.lang, u.skill, section_of(u.element, u.level))].append(u)
-    for (_lang, _skill, section), members in sections.items():
+    for section, members in _sections(units, "modified").items():
         if all(m.drift in SAME for m in members):
-            yield Hit(members[0], f"The {section} section is marked (modified) but its English is unchanged or only "
-                                  f"cosmetically different ({', '.join(sorted({m.drift for m in members}))}).")
+            yield Hit(members[0], f"The {section_name(section)} section is marked (modified) but its English is "
+                                  f"unchanged or only cosmetically different "
+                                  f"({', '.join(sorted({str(m.drift) for m in members}))}).")
 
 
 @register("QA103", "marker-unchanged-but-differs", "warning",
           "Marked (unchanged) but the text differs from the SFIA 8 translation.",
           rationale="An (unchanged) segment should be the SFIA 8 translation as it was; an edit "
-                    "under this marker escapes review.", group=G)
-def unchanged_but_differs(u, env, opts):
-    if _audited(u) and u.marker == "unchanged" and u.previous is not None and ws(u.previous) != ws(u.target):
-        yield Hit(u, f"{u.label} is marked (unchanged) but differs from the SFIA 8 translation.")
+                    "under this marker escapes review. Reported once per section, listing the segments; "
+                    "segments whose English changed are QA101's.",
+          group=G, scope="page")
+def unchanged_but_differs(units, env, opts):
+    for section, members in _sections(units, "unchanged").items():
+        differ = [u for u in members if u.drift in SAME and u.previous is not None and not _same_as_previous(u)]
+        if differ:
+            yield Hit(differ[0], f"The {section_name(section)} section is marked (unchanged) but "
+                                 f"{segment_list(differ)} {_verb(differ, 'differs', 'differ')} from the SFIA 8 "
+                                 "translation although the English did not change in meaning: restore the SFIA 8 "
+                                 "text, or mark the section (modified) so the edit is reviewed.",
+                      _whole(differ[0]))
+
+
+def char_ratio(a: str, b: str) -> float:
+    """Character-level similarity (difflib ratio) of two texts after whitespace normalisation."""
+    a, b = ws(a), ws(b)
+    if a == b:
+        return 1.0
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
 @register("QA104", "stale-translation", "error",
-          "Marked (modified) and the English changed, but the text is the SFIA 8 translation word for word.",
-          rationale="The translation did not follow the change in the English.", group=G)
+          "Marked (modified) and the English changed, but the text is the SFIA 8 translation or a near copy of it.",
+          rationale="The translation did not follow the change in the English. A near copy (one word "
+                    "touched) is as stale as a word-for-word copy: `near_copy` is the character-level "
+                    "similarity to the SFIA 8 translation (0..1) from which a translation counts as a copy. "
+                    "When the unit knows its SFIA 8 English, a near copy is reported only when the "
+                    "translation stayed closer to the SFIA 8 translation than the English did to the "
+                    "SFIA 8 English, so a small edit that follows a small English change passes.",
+          group=G, settings={"near_copy": 0.9})
 def stale(u, env, opts):
-    if (_audited(u) and u.marker == "modified" and u.drift in CHANGED and u.previous is not None
-            and ws(u.previous) == ws(u.target)):
-        yield Hit(u, f"{u.label}: the English was {u.drift} but the translation is the SFIA 8 text unchanged (stale).")
+    if not (_audited(u) and u.marker == "modified" and u.drift == "modified" and u.previous is not None):
+        return
+    if _same_as_previous(u):
+        yield Hit(u, f"{_cap(u.label)}: the English was modified but the translation is the SFIA 8 text unchanged "
+                     "(stale).", _whole(u))
+        return
+    near = float(opts["near_copy"])
+    t = char_ratio(u.previous, u.target or "")
+    if t < near:
+        return
+    en8 = u.extra.get("source_8") if u.extra else None
+    e = char_ratio(en8, u.source) if en8 and u.source else None
+    if e is not None and t <= e:
+        return
+    ops = difflib.SequenceMatcher(None, ws(u.previous), ws(u.target or ""), autojunk=False).get_opcodes()
+    changed_chars = sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in ops if tag != "equal")
+    why = (f") while the English changed more (its SFIA 8 and SFIA 9 texts are {e:.0%} alike)" if e is not None
+           else f"; a near copy from {near:.0%})")
+    yield Hit(u, f"{_cap(u.label)}: the English was modified but the translation is {t:.0%} the SFIA 8 translation "
+                 f"(about {changed_chars} character(s) edited{why}: it probably does not follow the new English.",
+              _whole(u))
+
+
+def _cap(s: str) -> str:
+    return s[:1].upper() + s[1:]
 
 
 @register("QA105", "marker-missing", "info",
@@ -84,4 +207,4 @@ def marker_missing(units, env, opts):
     with_markers = {u.path for u in units if u.framework == 9 and u.marker is not None}
     for u in units:
         if _audited(u) and u.marker is None and u.path in with_markers:
-            yield Hit(u, f"{u.label} has no (modified)/(unchanged) marker although its page marks its sections.")
+            yield Hit(u, f"{_cap(u.label)} has no (modified)/(unchanged) marker although its page marks its sections.")

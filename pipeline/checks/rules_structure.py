@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import cache
 
 from pipeline.checks.common import describe_ending, ending, ending_span, first_letter_case, minority, quote
 from pipeline.checks.registry import register
 from pipeline.checks.text import span, words, ws
 from pipeline.checks.units import Hit
+from pipeline.errors import ConfigError
 from pipeline.text.normalize import ascii_digits
 
 G = "structure"
@@ -223,16 +225,30 @@ def length_ratio(u, env, opts):
 @register("QA210", "boilerplate-leak", "error",
           "Page furniture (markers, headings, banners, 'Show/hide' links) inside a segment's text.",
           rationale="When an export glues a heading, a (modified) marker or a banner line to a segment, the "
-                    "text a reader sees contains words that are not the translation.", group=G)
+                    "text a reader sees contains words that are not the translation. A marker the page reader "
+                    "did not take as one (another language's, or one the language data does not list: "
+                    "`[page] markers` and `[page] marker_like` of the language file) is reported here too.",
+          group=G)
 def boilerplate_leak(u, env, opts):
     if not u.target:
         return
     lang = env.lang(u.lang)
     en = env.lang("en")
     low = u.target.casefold()
-    seen = set()
+    seen: set[int] = set()
+    label = u.label[0].upper() + u.label[1:]
+    for token, (where, marker) in sorted(_known_markers().items(), key=lambda x: (-len(x[0]), x[0])):
+        for m in re.finditer(re.escape(token), low):
+            if m.start() in seen:
+                continue
+            seen.add(m.start())
+            what = (f"the ({marker}) marker {u.target[m.start():m.end()]!r}" if token in lang.page.markers else
+                    f"{u.target[m.start():m.end()]!r}, the {where} ({marker}) marker, which the "
+                    f"{lang.english_name} language data does not list")
+            yield Hit(u, f"{label} contains {what}: a marker belongs on its own line or after the heading, "
+                         "not in the text.", [span("target", u.target, m.start(), m.end())])
     phrases = set(lang.raw.get("page", {}).get("boilerplate_lines", [])) | set(en.raw.get("page", {}).get(
-        "boilerplate_lines", [])) | set(lang.page.markers)
+        "boilerplate_lines", []))
     for p in sorted(phrases, key=lambda x: (-len(x), x)):
         p2 = " ".join(p.split()).rstrip(".").casefold()
         if len(p2) < 8:
@@ -240,11 +256,37 @@ def boilerplate_leak(u, env, opts):
         i = low.find(p2)
         if i >= 0 and i not in seen:
             seen.add(i)
-            yield Hit(u, f"{u.label[0].upper() + u.label[1:]} contains page text {u.target[i:i + len(p2)]!r}, "
-                         "not part of the translation.", [span("target", u.target, i, i + len(p2))])
+            yield Hit(u, f"{label} contains page text {u.target[i:i + len(p2)]!r}, not part of the translation.",
+                      [span("target", u.target, i, i + len(p2))])
+    for pat in lang.raw.get("page", {}).get("marker_like", []):
+        for m in re.finditer(pat, u.target, re.IGNORECASE):
+            if m.start() not in seen:
+                seen.add(m.start())
+                yield Hit(u, f"{label} contains {m.group(0)!r}, which looks like a (modified)/(unchanged) marker "
+                             "that the language data does not know: remove it from the text, or add it to [page] "
+                             f"markers of pipeline/lang/{lang.code}.toml if pages use it as a marker.",
+                          [span("target", u.target, m.start(), m.end())])
     for pat in lang.section("checks").get("leak_patterns", []):
         for m in re.finditer(pat, u.target):
             if m.start() not in seen:
                 seen.add(m.start())
-                yield Hit(u, f"{u.label[0].upper() + u.label[1:]} contains page text {m.group(0)!r}, "
-                             "not part of the translation.", [span("target", u.target, m.start(), m.end())])
+                yield Hit(u, f"{label} contains page text {m.group(0)!r}, not part of the translation.",
+                          [span("target", u.target, m.start(), m.end())])
+
+
+@cache
+def _known_markers() -> dict[str, tuple[str, str]]:
+    """Every marker text some language's data lists (casefolded) -> (the language's English name, marker).
+    The markers every page may use (``_common.toml``) are English."""
+    from pipeline import langdata
+
+    out: dict[str, tuple[str, str]] = {}
+    codes = ["en"] + [c for c in langdata.available() if c != "en"]
+    for code in codes:
+        try:
+            data = langdata.load(code)
+        except ConfigError:
+            continue  # a broken language file is reported where that language is used
+        for token, marker in data.page.markers.items():
+            out.setdefault(token, (data.english_name, marker))
+    return out
