@@ -236,6 +236,16 @@ def test_server_file_names_are_reduced_to_plain_names(env, clock, capsys, filena
     assert tree(env) == {f"out/pl/tms/{expected}": content}
 
 
+def test_bytes_are_kept_as_sent_bom_and_crlf_included(env, clock, capsys):
+    fake = new_fake(clock, samples=False)
+    content = b"\xef\xbb\xbf" + mxliff("crlfJob", "ar", {"sfia9.CSMG.name": "دعم خدمة العملاء"}).replace(b"\n", b"\r\n")
+    fake.add_job("ar", "CSMG.xlf", content)
+    with fake:
+        rc, _, err = pull(capsys, fake, env / "out")
+    assert rc == 0, err
+    assert (env / "out" / "ar" / "tms" / "CSMG.mxliff").read_bytes() == content
+
+
 def test_jobs_sharing_a_file_name_get_their_uid(env, clock, capsys):
     fake = new_fake(clock, samples=False)
     a, b = mxliff("part1", "pl", {"sfia9.CSMG.name": "a"}), mxliff("part2", "pl", {"sfia9.CSMG.level.3": "b"})
