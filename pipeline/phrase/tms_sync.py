@@ -97,7 +97,8 @@ def select_jobs(jobs: list[dict], langs: Iterable[str] | None, project: str) -> 
         out.append((job, lang_folder(job, project)))
     missing = [w for w in wanted if not any(w in (lang, langdata.base_tag(lang)) for _, lang in out)]
     if missing or not out:
-        listed = ", ".join(sorted(shorten(h, 20) for h in have)) or "none"
+        names = sorted(shorten(h, 20) for h in have)
+        listed = ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else "") or "none"
         what = f"no job in {', '.join(missing)}" if missing else "no jobs"
         raise E.NotFoundError(f"tms project {project}", f"{what} at this workflow step; the project's jobs are in: "
                                                         f"{listed} (choose with --langs, another step with --step)")
