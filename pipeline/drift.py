@@ -30,7 +30,8 @@ from pipeline import schema
 from pipeline.text.normalize import similarity, word_diff, ws
 from pipeline.text.spelling import cosmetic, spelling
 
-DRIFT_CLI_COLUMNS = ["skill", "element", "level", "item", "status", "similarity"]
+# `sfia-qa drift`: item_8/item_9 show a bullet that moved, reason why a row is cosmetic.
+DRIFT_CLI_COLUMNS = ["skill", "element", "level", "item", "item_8", "item_9", "status", "similarity", "reason"]
 
 _WORD = re.compile(r"\w+")
 _SPACED_DASH = re.compile(r"\s+-+\s*|\s*-+\s+|--+")

@@ -115,3 +115,22 @@ def test_keyed_translation_units_pair_by_their_key_not_by_length(sample, tmp_pat
             if str(r.item_9) != "<NA>"}
     assert acts[3] == (None, "missing")
     assert all(acts[i] == (t, "ok") for i, t in units.items())
+
+
+def test_flipped_guidance_marker_on_the_sample_page_is_one_finding(sample, root, tmp_path):
+    """The Polish page with its guidance marker flipped to (unchanged): one QA101 naming the segments
+    whose English changed, not one per paragraph and bullet."""
+    _, en, eal, drift = sample
+    page = (root / "translations/pl/sfia-9/CSMG.txt").read_text(encoding="utf-8")
+    heading = "Uwagi zawierające wskazówki\n(modified)\n"
+    assert heading in page
+    p = tmp_path / "pl" / "sfia-9" / "CSMG.txt"
+    p.parent.mkdir(parents=True)
+    p.write_text(page.replace(heading, "Uwagi zawierające wskazówki\n(unchanged)\n"), encoding="utf-8")
+    al = with_drift(align_translations(eal, en, read_paths([p])), drift)
+    df = audit_markers(al)
+    assert df.code.tolist() == ["QA101"]
+    # paragraph 1 was rewritten (removed + added), activities 3, 5, 6 and 7 are new, 2 and 4 modified
+    assert df.message[0] == ("The guidance notes section is marked (unchanged) but its English changed "
+                             "between SFIA 8 and SFIA 9 in paragraph 1, activities 2-7. Check that the "
+                             "translation follows the new English and mark the section (modified).")

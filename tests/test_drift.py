@@ -103,16 +103,33 @@ def test_sample_drift_cli(root):
                           "--new", "sources/sfia-9/en", "--format", "csv"], capture_output=True, text=True, cwd=root)
     assert res.returncode == 0, res.stderr
     lines = res.stdout.splitlines()
-    assert lines[0] == "skill,element,level,item,status,similarity"
+    assert lines[0] == "skill,element,level,item,item_8,item_9,status,similarity,reason"
     status: dict[tuple, list[str]] = {}
     for line in lines[1:]:
-        status.setdefault(tuple(line.split(",")[1:4]), []).append(line.split(",")[4])
+        cells = line.split(",")
+        status.setdefault(tuple(cells[1:4]), []).append(cells[6])
     assert status[("name", "", "")] == ["unchanged"] and status[("description", "", "")] == ["unchanged"]
     assert all(status[("level", str(n), "")] == ["modified"] for n in range(1, 7))
     # the first guidance paragraph was rewritten (similarity 0.26): one removed and one added paragraph
     assert sorted(status[("guidance", "", "1")]) == ["added", "removed"]
     assert status[("guidance", "", "2")] == ["unchanged"]
     assert status[("activity", "", "7")] == ["added"]
+
+
+def test_drift_cli_shows_moves_and_reasons(tmp_path, root):
+    for fw, bullets in ((8, ["sorting parcels", "weighing parcels — by hand", "sealing boxes."]),
+                        (9, ["weighing parcels, by hand", "sorting parcels", "sealing boxes"])):
+        p = tmp_path / "en" / f"sfia-{fw}" / "ABCD.txt"
+        p.parent.mkdir(parents=True)
+        p.write_text("Parcel handling ABCD\nHandling parcels.\nGuidance notes\nActivities may include:\n"
+                     + "".join(f"- {b}\n" for b in bullets), encoding="utf-8")
+    res = subprocess.run([sys.executable, "-m", "pipeline", "drift", "--old", str(tmp_path / "en" / "sfia-8"),
+                          "--new", str(tmp_path / "en" / "sfia-9"), "--format", "csv"], capture_output=True, text=True,
+                         cwd=root)
+    assert res.returncode == 0, res.stderr
+    acts = [line.split(",") for line in res.stdout.splitlines() if ",activity," in line]
+    assert [c[4:9] for c in acts] == [["2", "1", "cosmetic", "1.0000", "dashes"], ["1", "2", "unchanged", "1.0000", ""],
+                                      ["3", "3", "cosmetic", "1.0000", "final-full-stop"]]
 
 
 def _i_pairs(al):
@@ -282,10 +299,15 @@ def test_official_moved_bullets(official_alignment, official):
     assert d.status == "cosmetic"
     supp = al[(al.skill == "SUPP") & (al.element == "activity") & (al.item_8 == 4)].iloc[0]
     assert (_i(supp.item_9), supp.match) == (9, "moved")
-    # the unrelated rewrites the issue names are no longer paired
-    for skill, element, item in (("ETDL", "guidance", 3), ("NTAS", "activity", 2), ("RELM", "activity", 4)):
-        row = al[(al.skill == skill) & (al.element == element) & (al.item_8 == item)].iloc[0]
-        assert row.match == "only-8", (skill, element, item, row.en_9)
+    # the bullets SWDN 5 <-> 6, CIPM 7 and DATM 3 moved too
+    for skill, item_8, item_9 in (("SWDN", 5, 7), ("CIPM", 7, 5), ("DATM", 3, 8)):
+        row = al[(al.skill == skill) & (al.element == "activity") & (al.item_8 == item_8)].iloc[0]
+        assert (_i(row.item_9), row.match) == (item_9, "moved"), skill
+    # the unrelated rewrites the issue names are no longer paired: one removed and one added item each
+    for skill, element, items_9 in (("ETDL", "guidance", [3]), ("NTAS", "activity", range(2, 9)),
+                                    ("RELM", "activity", range(4, 8))):
+        rows = al[(al.skill == skill) & (al.element == element) & al.item_9.isin(list(items_9))]
+        assert len(rows) == len(items_9) and set(rows.match) == {"only-9"}, (skill, element)
     # reading order: rows follow the SFIA 9 list
     acts = al[(al.skill == "DATM") & (al.element == "activity") & al.item_9.notna()]
     assert list(acts.item_9.astype(int)) == sorted(acts.item_9.astype(int))
@@ -310,4 +332,5 @@ def test_drift_cli_on_official_sheets_reports_added_skills(sfia8_xlsx, sfia9_csv
     assert "26 skill(s) added in SFIA 9: ACIN," in res.stderr and "0 skill(s) removed" in res.stderr
     import json
     first = json.loads(res.stdout.splitlines()[0])
-    assert list(first) == ["skill", "element", "level", "item", "status", "similarity", "old", "new"]
+    assert list(first) == ["skill", "element", "level", "item", "item_8", "item_9", "status", "similarity", "reason",
+                           "old", "new"]

@@ -29,8 +29,8 @@ def audit(units, settings=None, codes=MARKER_CODES):
 
 def _guidance_section(marker="unchanged"):
     """A guidance section: paragraph 1 and activities 2-6 changed in the English, the rest did not.
-    Activities 2 and 3 keep the SFIA 8 translation, paragraph 1 and activities 4-6 were translated anew,
-    activity 7 (English unchanged) was edited anyway."""
+    Activities 2 and 3 keep the SFIA 8 translation, paragraph 1 and activities 4-5 were translated anew,
+    activity 6 is new in SFIA 9, activity 7 (English unchanged) was edited anyway."""
     units = [T("Nowy akapit o ogrodach.", element="guidance", item=1, marker=marker, drift="modified",
                previous="Stary akapit o ogrodach.")]
     units.append(T("Działania mogą obejmować:", element="guidance", item=2, marker=marker, drift="unchanged",
@@ -61,7 +61,7 @@ def test_one_flipped_guidance_marker_is_one_qa101_and_one_qa103():
     assert msg.startswith("The guidance notes section is marked (unchanged) but its English changed between "
                           "SFIA 8 and SFIA 9 in paragraph 1, activities 2-6.")
     assert "Activities 2-3 are still the SFIA 8 translation: translate the new English." in msg
-    assert "Paragraph 1, activities 4-6 were translated anew: mark the section (modified)" in msg
+    assert "Paragraph 1, activities 4-5 were translated anew: mark the section (modified)" in msg
     qa103 = df[df.code == "QA103"].iloc[0]
     assert (qa103.element, int(qa103["item"])) == ("activity", 7)
     assert "activity 7 differs from the SFIA 8 translation although the English did not change" in qa103.message

@@ -112,7 +112,7 @@ def unchanged_but_modified(units, env, opts):
         if not changed:
             continue
         kept = [u for u in changed if _same_as_previous(u)]
-        redone = [u for u in changed if not _same_as_previous(u)]
+        redone = [u for u in changed if u.previous is not None and not _same_as_previous(u)]
         msg = (f"The {section_name(section)} section is marked (unchanged) but its English changed between "
                f"SFIA 8 and SFIA 9 in {segment_list(changed)}.")
         if kept:
@@ -123,6 +123,8 @@ def unchanged_but_modified(units, env, opts):
             msg += (f" {_cap(segment_list(redone))} "
                     f"{_verb(redone, 'was', 'were')} translated anew: mark the section (modified) so the "
                     "new text is reviewed.")
+        if not kept and not redone:  # no SFIA 8 translation to compare with
+            msg += " Check that the translation follows the new English and mark the section (modified)."
         yield Hit(changed[0], msg, _whole(changed[0]))
 
 
