@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 import sys
+import types
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -164,6 +165,124 @@ def _shift_into(words, start, length, target, out):
             k += 1
 
 
+def _align(OP, n, m, trace, hcum, rcum, align):
+    """lib_ter's trace (read back from the last cell), flipped and turned into an alignment:
+    ``align[r]`` the hypothesis position of reference word r, and prefix sums of the error
+    flags of hypothesis (``hcum``) and reference (``rcum``) words. False where the trace meets
+    an undefined cell (lib_ter raises there)."""
+    i = n
+    j = m
+    t = 0
+    while i > 0 or j > 0:
+        op = OP[i, j]
+        trace[t] = op
+        t += 1
+        if op == _SUB or op == _NOP:
+            i -= 1
+            j -= 1
+        elif op == _INS:
+            j -= 1
+        elif op == _DEL:
+            i -= 1
+        else:
+            return False
+    ph = -1
+    pr = -1
+    for q in range(t - 1, -1, -1):
+        op = trace[q]
+        if op == _NOP or op == _SUB:
+            ph += 1
+            pr += 1
+            align[pr] = ph
+            e = 1 if op == _SUB else 0
+            hcum[ph + 1] = hcum[ph] + e
+            rcum[pr + 1] = rcum[pr] + e
+        elif op == _DEL:  # flipped: an insertion into the hypothesis
+            ph += 1
+            hcum[ph + 1] = hcum[ph] + 1
+        else:  # _INS, flipped: a deletion from the reference
+            pr += 1
+            align[pr] = ph
+            rcum[pr + 1] = rcum[pr] + 1
+    return True
+
+
+def _worth_trying(sh, sr, length, hcum, rcum, align):
+    """lib_ter's filters: the hypothesis block has an error, the reference block has an
+    error, and the block is not aligned inside itself."""
+    return (hcum[sh + length] - hcum[sh] != 0 and rcum[sr + length] - rcum[sr] != 0
+            and not (sh <= align[sr] < sh + length))
+
+
+def _better(gain, length, start, idx, best):
+    """lib_ter's ranking: (gain, length, -start, -target) larger; ``best`` = [found, gain,
+    length, start, target]."""
+    if best[0] == 0:
+        return True
+    if gain != best[1]:
+        return gain > best[1]
+    if length != best[2]:
+        return length > best[2]
+    if start != best[3]:
+        return start < best[3]
+    return idx < best[4]
+
+
+def _try_targets(cur, ref, sh, sr, length, V, S, OP, ratio, beam, pre, align, buf, best):
+    """Every distinct target position of one matching block, scored as lib_ter scores it
+    (the rows of the unchanged prefix are reused); returns the candidates checked."""
+    n = cur.shape[0]
+    m = ref.shape[0]
+    checked = 0
+    prev_idx = -1
+    for off in range(-1, length):
+        if sr + off == -1:
+            idx = 0
+        elif sr + off < m:
+            idx = align[sr + off] + 1
+        else:
+            break
+        if idx == prev_idx:
+            continue
+        prev_idx = idx
+        _shift_into(cur, sh, length, idx, buf)
+        p = min(sh, idx)
+        S[p, :] = V[p, :]
+        _fill_rows(buf, ref, p + 1, n, S, OP, ratio, beam, False)
+        gain = pre - S[n, m]
+        checked += 1
+        if _better(gain, length, sh, idx, best):
+            best[0] = 1
+            best[1] = gain
+            best[2] = length
+            best[3] = sh
+            best[4] = idx
+    return checked
+
+
+def _best_shift(cur, ref, V, S, OP, ratio, beam, pre, hcum, rcum, align, buf, checked, best):
+    """lib_ter's ``_shift``: blocks in its order (hypothesis start, reference start, growing
+    length), filtered, tried; stops once ``checked`` reaches the candidate limit. Returns the
+    updated ``checked``; the best shift is in ``best``."""
+    n = cur.shape[0]
+    m = ref.shape[0]
+    best[0] = 0
+    for sh in range(n):
+        for sr in range(m):
+            if abs(sr - sh) > MAX_SHIFT_DIST:
+                continue
+            length = 0
+            while cur[sh + length] == ref[sr + length] and length < MAX_SHIFT_SIZE:
+                length += 1
+                if _worth_trying(sh, sr, length, hcum, rcum, align):
+                    checked += _try_targets(cur, ref, sh, sr, length, V, S, OP, ratio, beam, pre, align, buf, best)
+                    if checked >= MAX_SHIFT_CANDIDATES:
+                        return checked
+                if n == sh + length or m == sr + length:
+                    break
+    return checked
+
+
 def _ter_edits(hyp, ref, final, info):
     """Number of edits (shifts + edit distance) of ``hyp`` against one reference, as lib_ter's
     ``translation_edit_rate``; -1 when lib_ter would fail (its trace hits an undefined cell).
@@ -192,6 +311,7 @@ def _ter_edits(hyp, ref, final, info):
     hcum = np.zeros(n + 1, np.int64)
     rcum = np.zeros(m + 1, np.int64)
     align = np.empty(m, np.int64)
+    best = np.zeros(5, np.int64)
 
     shifts = 0
     checked = 0
@@ -200,102 +320,15 @@ def _ter_edits(hyp, ref, final, info):
         _fill_rows(cur, ref, valid + 1, n, V, OP, ratio, beam, True)
         valid = n
         pre = V[n, m]
-
-        # trace from the last cell back, then lib_ter's flipped alignment
-        i = n
-        j = m
-        t = 0
-        while i > 0 or j > 0:
-            op = OP[i, j]
-            trace[t] = op
-            t += 1
-            if op == _SUB or op == _NOP:
-                i -= 1
-                j -= 1
-            elif op == _INS:
-                j -= 1
-            elif op == _DEL:
-                i -= 1
-            else:
-                return -1
-        ph = -1
-        pr = -1
-        for q in range(t - 1, -1, -1):
-            op = trace[q]
-            if op == _NOP or op == _SUB:
-                ph += 1
-                pr += 1
-                align[pr] = ph
-                e = 1 if op == _SUB else 0
-                hcum[ph + 1] = hcum[ph] + e
-                rcum[pr + 1] = rcum[pr] + e
-            elif op == _DEL:  # flipped: an insertion into the hypothesis
-                ph += 1
-                hcum[ph + 1] = hcum[ph] + 1
-            else:  # _INS, flipped: a deletion from the reference
-                pr += 1
-                align[pr] = ph
-                rcum[pr + 1] = rcum[pr] + 1
-
-        found = False
-        b_gain = 0
-        b_len = 0
-        b_start = 0
-        b_idx = 0
-        stop = False
-        for sh in range(n):
-            if stop:
-                break
-            for sr in range(m):
-                if stop:
-                    break
-                if abs(sr - sh) > MAX_SHIFT_DIST:
-                    continue
-                length = 0
-                while cur[sh + length] == ref[sr + length] and length < MAX_SHIFT_SIZE:
-                    length += 1
-                    if (hcum[sh + length] - hcum[sh] != 0 and rcum[sr + length] - rcum[sr] != 0
-                            and not (sh <= align[sr] < sh + length)):
-                        prev_idx = -1
-                        for off in range(-1, length):
-                            if sr + off == -1:
-                                idx = 0
-                            elif sr + off < m:
-                                idx = align[sr + off] + 1
-                            else:
-                                break
-                            if idx == prev_idx:
-                                continue
-                            prev_idx = idx
-                            _shift_into(cur, sh, length, idx, buf)
-                            p = min(sh, idx)
-                            for jj in range(m + 1):
-                                S[p, jj] = V[p, jj]
-                            _fill_rows(buf, ref, p + 1, n, S, OP, ratio, beam, False)
-                            gain = pre - S[n, m]
-                            checked += 1
-                            if (not found or gain > b_gain
-                                    or (gain == b_gain and (length > b_len
-                                        or (length == b_len and (sh < b_start
-                                            or (sh == b_start and idx < b_idx)))))):
-                                found = True
-                                b_gain = gain
-                                b_len = length
-                                b_start = sh
-                                b_idx = idx
-                        if checked >= MAX_SHIFT_CANDIDATES:
-                            stop = True
-                            break
-                    if n == sh + length or m == sr + length:
-                        break
-
-        if checked >= MAX_SHIFT_CANDIDATES:
-            break
-        if not found or b_gain <= 0:
+        if not _align(OP, n, m, trace, hcum, rcum, align):
+            return -1
+        checked = _best_shift(cur, ref, V, S, OP, ratio, beam, pre, hcum, rcum, align, buf, checked, best)
+        # lib_ter: at the candidate limit, its last round's shift is not applied
+        if checked >= MAX_SHIFT_CANDIDATES or best[0] == 0 or best[1] <= 0:
             break
         shifts += 1
-        _shift_into(cur, b_start, b_len, b_idx, buf)
-        valid = min(b_start, b_idx)
+        _shift_into(cur, best[3], best[2], best[4], buf)
+        valid = min(best[3], best[4])
         cur[:] = buf
     final[:] = cur
     info[0] = shifts
@@ -312,22 +345,24 @@ def _ter_batch(hyp_ids, hyp_off, ref_ids, ref_off, out):
         out[k] = _ter_edits(hyp, ref_ids[ref_off[k]:ref_off[k + 1]], np.empty_like(hyp), info)
 
 
+_KERNELS = (_fill_rows, _shift_into, _align, _worth_trying, _better, _try_targets, _best_shift,
+            _ter_edits, _ter_batch)
+
+
 def _compile():
-    """numba-compiled kernels (cached on disk), or raise."""
+    """numba-compiled kernels (cached on disk), or raise. Each is compiled from the Python
+    function above, with the names it calls bound to their compiled versions."""
     from numba import njit
 
-    opts = {"cache": True, "nogil": True}
-    fill = njit(**opts)(_fill_rows)
-    shift = njit(**opts)(_shift_into)
-    g = dict(_ter_edits.__globals__, _fill_rows=fill, _shift_into=shift)
-    edits = njit(**opts)(type(_ter_edits)(_ter_edits.__code__, g, "_ter_edits"))
-    g2 = dict(g, _ter_edits=edits)
-    batch = njit(**opts)(type(_ter_batch)(_ter_batch.__code__, g2, "_ter_batch"))
+    g = dict(globals())
+    for f in _KERNELS:
+        g[f.__name__] = njit(cache=True, nogil=True)(types.FunctionType(f.__code__, g, f.__name__))
+    batch = g["_ter_batch"]
     # compile now (one small call), so a failure shows here and not mid-run
     one = np.array([0, 1], np.int32)
     res = np.empty(1, np.int64)
     batch(one, np.array([0, 2], np.int64), one[::-1].copy(), np.array([0, 2], np.int64), res)
-    _state["single"] = edits
+    _state["single"] = g["_ter_edits"]
     return batch
 
 
