@@ -214,6 +214,13 @@ def test_language_page_filters_and_keyboard(browser, reports, lang):
         cell = "document.querySelector('td[lang=ar]')"
         assert browser.js(f"getComputedStyle({cell}).direction") == "rtl"
         assert "Noto Naskh Arabic" in browser.js(f"getComputedStyle({cell}).fontFamily")
+        # MT candidates in Arabic are laid out right to left, aligned to the right
+        browser.js("document.querySelectorAll('details.cands-box').forEach(d => d.open = true)")
+        cand = "document.querySelector('.cand-text[lang=ar]')"
+        assert browser.js(f"getComputedStyle({cand}).direction") == "rtl"
+        assert browser.js(f"(() => {{ const c = {cand}, r = document.createRange(); r.selectNodeContents(c);"
+                          " const t = r.getBoundingClientRect(), b = c.getBoundingClientRect();"
+                          " return b.right - t.right < 3 && t.left - b.left >= 0; })()")
     _check_clean(browser, url)
     browser.js("window.scrollTo(0, 0)")
     browser.screenshot(ARTIFACTS / f"lang-{lang}.png")

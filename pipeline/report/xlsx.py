@@ -18,7 +18,7 @@ import io
 import re
 import zipfile
 
-from pipeline.report.model import LangView
+from pipeline.report.model import LangView, draft_source
 
 EPOCH = dt.datetime(2000, 1, 1)
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -26,7 +26,7 @@ ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 # key, with the Phrase key) stay frozen while scrolling; every column has a filter.
 HEADERS = ["severity", "code", "skill", "element", "level", "item", "Phrase key", "check", "message",
            "English", "translation", "decision", "comment / reason", "corrected translation", "language",
-           "SFIA", "lane", "origin", "finding id"]
+           "SFIA", "lane", "origin", "finding id", "text is"]
 COL = {"severity": "severity", "code": "code", "key": "Phrase key", "message": "message", "english": "English",
        "translation": "translation", "decision": "decision", "comment": "comment / reason",
        "corrected": "corrected translation", "lang": "language", "framework": "SFIA", "origin": "origin",
@@ -57,10 +57,13 @@ def rows_of(v: LangView) -> list[tuple]:
             en = r["en_8"] if fw == 8 else r["en_9"]
             tgt = r["tgt_8"] if fw == 8 else r["tgt_9"]
             origin = r["origin_tgt_8"] if fw == 8 else r["origin_tgt_9"]
+            text_is = "translation" if tgt is not None else None
+            if tgt is None and fw == 9 and r.get("draft") and r["draft"].get("text"):
+                tgt, text_is = r["draft"]["text"], f"draft ({draft_source(r['draft'].get('taken_from'))})"
             note = f"{f['review']} (review log)" if f["review"] else None
             out.append((f["severity"], f["code"], r["skill"], r["element"], r["level"], r["item"], f["key"],
                         f["check"], f["message"], en, tgt, None, note, None, v.lang, fw,
-                        "MT signal" if f["lane"] == "mt" else "translation", origin or f["origin"], f["id"]))
+                        "MT signal" if f["lane"] == "mt" else "translation", origin or f["origin"], f["id"], text_is))
     order = {s: i for i, s in enumerate(("error", "warning", "info"))}
     out.sort(key=lambda t: (t[16] != "translation", order.get(t[0], 9)))  # stable: reading order within
     return out

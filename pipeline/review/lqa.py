@@ -29,12 +29,12 @@ def table() -> dict:
         raise ValueError(f"lqa.toml: unknown MQM categories {bad}")
     ex = data.get("excluded", {})
     return {"weights": weights, "categories": cats, "excluded": frozenset(ex.get("codes", [])),
-            "default": ex.get("default_category", "accuracy")}
+            "excluded_prefixes": tuple(ex.get("prefixes", [])), "default": ex.get("default_category", "accuracy")}
 
 
 def category(code: str) -> str | None:
     t = table()
-    if code in t["excluded"]:
+    if code in t["excluded"] or code.startswith(t["excluded_prefixes"]):
         return None
     return t["categories"].get(code, t["default"])
 

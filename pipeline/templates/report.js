@@ -88,7 +88,7 @@
   var index = document.getElementById("s-index");
   if (index) {
     var items = Array.prototype.slice.call(index.content.children);
-    var hay = items.map(function (p) { return fold(p.textContent); });
+    var hay = null;  // folded texts, made at the first search (not while the page opens)
     var q = document.getElementById("s-q"), results = document.getElementById("s-results"), count = document.getElementById("s-count");
     var other = document.getElementById("s-other"), LIMIT = 200, timer = null;
     var search = function () {
@@ -96,6 +96,7 @@
       results.textContent = "";
       if (term.length >= 2) {
         var frag = document.createDocumentFragment();
+        hay = hay || items.map(function (p) { return fold(p.textContent); });
         hay.forEach(function (h, i) {
           if (h.indexOf(term) < 0) { return; }
           n += 1;
