@@ -202,8 +202,10 @@ CANDIDATE = _cols(
     Column("key", "string", False, "segment key (sfia9.CSMG.level.3) or the file's free id"),
     Column("provider", "string", False, "MT provider / system name"),
     Column("text", "string", True, "candidate text (null or empty when the provider gave none)"),
-    Column("source", "string", True, "the English it translates"),
-    Column("reference", "string", True, "final/reference translation when one exists"),
+    # The English and the final text are the segment's, the same for its 7-odd candidates: they
+    # stay out of candidates.csv (alignment.csv has them, on the same key) to keep it small.
+    Column("source", "string", True, "the English it translates", public=False),
+    Column("reference", "string", True, "final/reference translation when one exists", public=False),
     Column("chrf", "Float64", True, "sentence chrF against the reference (sacrebleu), when one exists"),
     Column("consensus", "Float64", True, "mean sentence chrF against the other candidates (MBR)"),
     Column("signals", "object", True, "list of quality signals, e.g. ['wrong-language', 'copy-of-source']"),
