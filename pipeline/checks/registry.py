@@ -46,6 +46,8 @@ RULE_MODULES = (
     "pipeline.checks.rules_terms",
     "pipeline.checks.rules_script",
     "pipeline.checks.rules_source",
+    "pipeline.checks.rules_spelling",
+    "pipeline.checks.rules_locale",
 )
 
 

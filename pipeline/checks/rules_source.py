@@ -6,6 +6,8 @@ fixed (or reported to the SFIA Foundation) once, instead of being blamed on ever
 
 from __future__ import annotations
 
+from collections import Counter
+
 from pipeline.checks.common import (
     DOUBLE_SPACE,
     describe_ending,
@@ -19,32 +21,67 @@ from pipeline.checks.common import (
     unbalanced_quotes,
 )
 from pipeline.checks.registry import register
+from pipeline.checks.rules_locale import SOURCE_GROUP_SCOPE, grouped, places
 from pipeline.checks.text import sentence_starts, span, word_re
 from pipeline.checks.units import Hit
 
 G = "source"
 
 
-@register("QA701", "source-lowercase-sentence", "warning",
-          "In the English, a sentence starts with a lower-case letter.",
-          rationale="'…procedures. analyzes service data…' is a typo of the source; translators copy the "
-                    "slip or silently fix it, and either way the languages diverge. Abbreviations "
-                    "(`[checks] abbreviations` of en.toml, e.g. 'e.g.', 'etc.') do not end a sentence. "
-                    "Activity bullets continue a lead-in, so their first word may be lower-case.",
-          group=G, scope="source")
-def lowercase_sentence(u, env, opts):
-    t = u.source
-    if not t:
-        return
-    abbr = tuple(env.lang("en").section("checks").get("abbreviations", []))
+def _lowercase_starts(u, abbr):
+    t = u.source or ""
     starts = sentence_starts(t, abbr)
     if u.element == "activity":
         starts = starts[1:]
     for i in starts:
         m = word_re().match(t, i)
         if m and m.group(0)[0].islower():
-            yield Hit(u, f"In the English of {u.label}, a sentence starts lower-case: {m.group(0)!r}.",
-                      [span("source", t, m.start(), m.end())])
+            yield m
+
+
+def _conversion_slip(word: str) -> bool:
+    """An American spelling with a British counterpart ('analyzes' / 'analyses'): a sentence that
+    starts with one lower-case was most likely lower-cased by a GB -> US spelling conversion."""
+    from pipeline.checks.rules_locale import _counterpart
+
+    return word.islower() and _counterpart(word, british=False) is not None
+
+
+@register("QA701", "source-lowercase-sentence", "warning",
+          "In the English, a sentence starts with a lower-case letter (those sharing one cause as one finding).",
+          rationale="'…procedures. analyzes service data…' is a typo of the source; translators copy the "
+                    "slip or silently fix it, and either way the languages diverge. Abbreviations "
+                    "(`[checks] abbreviations` of en.toml, e.g. 'e.g.', 'etc.') do not end a sentence. "
+                    "Activity bullets continue a lead-in, so their first word may be lower-case. Sentences "
+                    "that start with a lower-case American spelling of a word with a British form ('analyzes', "
+                    "'organizes') share one cause, a spelling conversion that lower-cased them, and are "
+                    "reported as one finding with the count and places; the others one by one.",
+          group=G, scope=SOURCE_GROUP_SCOPE)
+def lowercase_sentence(units, env, opts):
+    abbr = tuple(env.lang("en").section("checks").get("abbreviations", []))
+    slips, words_ = [], Counter()
+    for u in units:
+        for m in _lowercase_starts(u, abbr):
+            if _conversion_slip(m.group(0)):
+                slips.append((u, m.start(), m.end()))
+                words_[m.group(0)] += 1
+            else:
+                yield Hit(u, f"In the English of {u.label}, a sentence starts lower-case: {m.group(0)!r}.",
+                          [span("source", u.source, m.start(), m.end())])
+    if len(slips) == 1:
+        u, s, e = slips[0]
+        yield Hit(u, f"In the English of {u.label}, a sentence starts lower-case: {u.source[s:e]!r} (an American "
+                     "spelling: likely lower-cased by a spelling conversion).", [span("source", u.source, s, e)])
+        return
+
+    def msg(n, us_):
+        listing = ", ".join(f"{w} ×{c}" for w, c in sorted(words_.items(), key=lambda x: (-x[1], x[0])))
+        return (f"{n} sentences start with a lower-case American spelling ({listing}): one cause, most likely a "
+                f"GB -> US spelling conversion that lower-cased them; capitalise them. In {places(us_)}.")
+
+    h = grouped(slips, "source", msg)
+    if h:
+        yield h
 
 
 @register("QA702", "source-spacing", "info",

@@ -1,0 +1,91 @@
+"""QA409 spelling and QA712 source-spelling: Hunspell through spylls, the project word list, and a
+clean skip (one line on stderr) where a dictionary is not installed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.checks import rules_spelling
+from pipeline.checks.glossary import Glossary
+from pipeline.checks.runner import run_checks
+from pipeline.checks.settings import Settings
+from pipeline.checks.units import Unit
+
+pytest.importorskip("spylls")
+
+SYSTEM = Path("/usr/share/hunspell")
+
+
+def U(target, source=None, *, lang="pl", element="level", level=1, skill="ABCD"):
+    if element != "level":
+        level = None
+    return Unit(lang, 9, skill, element, level, None, source, target, "t.txt:1", "ok")
+
+
+def E(text, *, element="level", level=1, skill="ABCD"):
+    if element != "level":
+        level = None
+    return Unit("en", 9, skill, element, level, None, text, None, "en.csv:2", None)
+
+
+def run(units, code, english=(), glossary=None):
+    s = Settings(glossaries={glossary.lang: glossary} if glossary else {})
+    df = run_checks(list(units), s, list(english), only=[code])
+    return df[df["code"] == code].reset_index(drop=True)
+
+
+@pytest.fixture
+def tiny_pl(tmp_path, monkeypatch):
+    """A Hunspell dictionary named pl_PL with a handful of words and one suffix rule."""
+    (tmp_path / "pl_PL.aff").write_text("SET UTF-8\nSFX S Y 1\nSFX S 0 a .\n", encoding="utf-8")
+    (tmp_path / "pl_PL.dic").write_text("6\nzarządza\nzespołem\nklient/S\nobsługa\nprowadzi\nrejestr/S\n",
+                                        encoding="utf-8")
+    monkeypatch.setenv("SFIA_QA_HUNSPELL_PATH", str(tmp_path))
+    return tmp_path
+
+
+def test_words_unknown_to_dictionary_and_word_list_are_reported(tiny_pl):
+    units = [U("Zarzadza zespołem klienta.", "Manages the client's team.")]
+    df = run(units, "QA409")
+    assert [e["text"] for e in df.loc[0, "evidence"]] == ["Zarzadza"]
+    assert df.loc[0, "severity"] == "info"
+
+
+def test_acronyms_codes_english_words_glossary_and_title_are_not_reported(tiny_pl):
+    g = Glossary("pl", (("service desk", ("punkt serwisowy",)),))
+    units = [U("Wsparcie Dostaw", "Supply support", element="name"),
+             U("Zarządza SFIA CSMG ITIL4 zespołem Phrase.", "Manages the SFIA CSMG ITIL4 team in Phrase."),
+             U("Prowadzi rejestra punktu serwisowego.", "Keeps the service desk records.", level=2),
+             U("Obsługa wsparcia dostaw.", "Supply support.", level=3),
+             U("Prowadzi chatboty.", "Runs chatbots.", level=4)]       # chatboty: pipeline/data/words/pl.txt
+    assert run(units, "QA409", glossary=g).empty
+
+
+def test_missing_dictionary_skips_with_one_line_on_stderr(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SFIA_QA_HUNSPELL_PATH", str(tmp_path / "nowhere"))
+    monkeypatch.setattr(rules_spelling, "_warned", set())
+    units = [U("Zarzadza zespolem.", "Manages the team.")]
+    assert run(units, "QA409").empty
+    assert run(units, "QA409").empty
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "pl_PL" in err[0] and "skipped" in err[0]
+
+
+def test_language_without_configured_dictionary_is_not_spell_checked():
+    assert rules_spelling.speller("en", ()) is None
+    from pipeline.checks.registry import REGISTRY
+    assert REGISTRY["QA409"].applies_to("pl") and REGISTRY["QA409"].applies_to("ar")
+
+
+@pytest.mark.skipif(not (SYSTEM / "en_US.dic").is_file() or not (SYSTEM / "en_GB.dic").is_file(),
+                    reason="hunspell-en-us / hunspell-en-gb not installed")
+def test_source_spelling_with_the_system_english_dictionaries(monkeypatch):
+    monkeypatch.delenv("SFIA_QA_HUNSPELL_PATH", raising=False)
+    english = [E("Data modelling", element="name"),
+               E("Mantains records and analyzes wellbeing data.", level=2),       # wellbeing: project word list
+               E("Organises the catalogue and the catalog of data modelling tools.", level=3)]
+    df = run([], "QA712", english)
+    assert df["level"].tolist() == [2]
+    assert [e["text"] for e in df.loc[0, "evidence"]] == ["Mantains"]
