@@ -65,12 +65,30 @@ lang = "pl"                      # optional ("en" for source checks)
 reason = "Keeps the SFIA 8 wording until the terminology review."
 ```
 
-**Glossaries**: `glossary/<lang>.toml`, one `[terms]` table of `"English term" = ["accepted
-target term", ...]`. Matching is case-insensitive and inflection-tolerant: words match when
-they share a stem (`[morphology]` of `pipeline/lang/<lang>.toml`: `min_stem`, `max_suffix`,
-and for Arabic the prefixes ال و ب ل ف ك that are stripped first). Other language data the
-checks read: `[checks] typical_length_ratio`, `abbreviations`, `repeat_ok`, `leak_patterns`,
-and `[punctuation] quote_pairs`, `latin_to_native`, `space_before`.
+**Glossaries**: `glossary/<lang>.toml`, a `[terms]` table of `"English term" = ["preferred
+rendering", "other accepted rendering", ...]` or `{ accepted = [...], forbidden = [...], source =
+"..." }`, and `[[calque]]` entries (`wrong` phrases, `right`, `source`, optional `english` words the
+English must have and `within`, words allowed between). Matching is case-insensitive and
+inflection-tolerant per word: target words match when they share a stem (`[morphology]` of
+`pipeline/lang/<lang>.toml`: `min_stem`, `max_suffix`, and for Arabic the prefixes ال و ب ل ف ك that
+are stripped first); English words only through the endings of `suffixes` ("continual" is not
+"continuous"); coordinated heads share their dependent (`coordinators`, `coordination_prefixes`:
+"standardów i procedur obsługi", "قنوات ومستويات ومعايير الخدمة"); forms stem matching cannot relate
+are written as one rendering with `|` ("مشكلة|مشكلات"). QA506 reports a term rendered two ways on a
+page or across the framework (the preferred one wins), QA507 forbidden renderings, QA508 calques,
+each with its source. Other language data the checks read: `[checks] typical_length_ratio`,
+`abbreviations`, `repeat_ok`, `leak_patterns`, `[punctuation] quote_pairs`, `latin_to_native`,
+`space_before`, `[lists] forms` (the grammatical form of a bullet's first word, QA211) and
+`[spelling] dictionaries`.
+
+**Spelling** (QA409, QA712, and QA707's British/American test) uses the system's Hunspell
+dictionaries through spylls: Debian packages `hunspell-pl hunspell-ar hunspell-cs hunspell-en-gb
+hunspell-en-us` (`/usr/share/hunspell`; `SFIA_QA_HUNSPELL_PATH` overrides the folders). A word is
+reported only when neither the dictionary nor the project word list (`pipeline/data/words/<lang>.txt`,
+the glossary's renderings, the skill's name) knows it; without a dictionary the check skips the
+language, saying so once on stderr. **Source findings sharing one cause** (QA701's lower-cased
+American spellings, QA707-QA711) are one finding with the count and the places: per skill page
+today, per file once the runner gives source rules the whole file (a `source-corpus` scope).
 
 The table below is generated from the registry (`python -m pipeline.checks.docs`); a test
 keeps it current.
