@@ -17,7 +17,7 @@ from importlib import resources
 
 from pipeline.checks.registry import SCOPES, register
 from pipeline.checks.text import span, words
-from pipeline.checks.units import Hit
+from pipeline.checks.units import Hit, Unit
 
 G = "source"
 # The whole English file at once where the runner supports it, else one skill page at a time.
@@ -43,7 +43,7 @@ def places(units) -> str:
     return ", ".join(seen[:MAX_PLACES]) + (f" and {more} more" if more > 0 else "")
 
 
-def grouped(hits: list[tuple[object, int, int]], field: str, message) -> Hit | None:
+def grouped(hits: list[tuple[Unit, int, int]], field: str, message) -> Hit | None:
     """One Hit for hits [(unit, start, end)] that share a cause: on the first unit, with that unit's
     spans as evidence; ``message(n, units)`` says what and where."""
     if not hits:
@@ -214,7 +214,9 @@ def apostrophes(units, env, opts):
     def msg(n, us_):
         other = name[minor[0][0].source[minor[0][1]]] if minor else ""
         inside = f" Both styles inside one text: {', '.join(mixed_in_one)}." if mixed_in_one else ""
-        return (f"{n} {other} apostrophe{'s' if n != 1 else ''} against {len(by[major])} {name[major]} ones.{inside} "
+        m = len(by[major])
+        return (f"{n} {other} apostrophe{'s' if n != 1 else ''} against {m} {name[major]} one{'s' if m != 1 else ''}."
+                f"{inside} "
                 f"In {places(us_)}.")
 
     h = grouped(minor, "source", msg)

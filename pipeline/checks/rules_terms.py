@@ -288,7 +288,7 @@ def term_forbidden(u, env, opts):
     if not (u.source and u.target):
         return
     g = env.glossary(u.lang)
-    for en, accepted, es, _ts, fs in _glossary_hits(u, env):
+    for en, accepted, _es, _ts, fs in _glossary_hits(u, env):
         for s, e in fs:
             src = g.source_of(en) if g is not None else ""
             yield Hit(u, f"{u.target[s:e]!r} renders {en!r} with a form the glossary forbids; use "
