@@ -19,6 +19,7 @@ word diff ``[-old-]{+new+}``.
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import re
 import unicodedata
@@ -200,7 +201,13 @@ def classify_pair(old: str | None, new: str | None,
     diff = word_diff(old, new)
     if reasons is not None:
         return "cosmetic", 1.0, "+".join(reasons), diff
-    return "modified", round(similarity(old, new), 4), None, diff
+    sim = similarity(old, new)
+    if sim >= 1.0:
+        # the similarity folds plurals and spellings ("recommend" ~ "recommends"); a real change
+        # that only such folding hides is measured on the words as written
+        a, b = ([w.lower() for w in _WORD.findall(t)] for t in (old, new))
+        sim = difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+    return "modified", round(sim, 4), None, diff
 
 
 def classify(english_alignment: pd.DataFrame, case_is_cosmetic: bool = True) -> pd.DataFrame:

@@ -75,6 +75,13 @@ def test_real_changes_are_not_cosmetic(old, new):
     assert classify_pair(old, new)[0] == "modified"
 
 
+def test_a_modified_row_never_claims_similarity_one():
+    # the similarity folds plurals for pairing; a grammar change it hides is still measured
+    status, sim, _, _ = classify_pair("Researches and recommend ways to defend.", "Researches and recommends ways "
+                                                                                  "to defend.")
+    assert status == "modified" and 0.5 < sim < 1.0
+
+
 def test_a_comma_that_is_not_a_list_comma_is_not_called_serial():
     assert cosmetic_reasons("Works with, and supports the team.", "Works with and supports the team.") == ["comma"]
     assert cosmetic_reasons("Sets rules, plans, and budgets.", "Sets rules, plans and budgets.") == ["serial-comma"]
@@ -258,6 +265,8 @@ def test_official_no_modified_row_only_changed_punctuation_or_spelling(official)
         if len(a) == len(b) and all(x == y or sp.same(x, y) for x, y in zip(a, b, strict=True)):
             wrong.append((r.skill, r.element, _i(r.level), _i(r.item), r.diff))
     assert wrong == []
+    modified = official[official.status == "modified"]
+    assert len(modified) > 400 and (modified.similarity < 1.0).all()
 
 
 @pytest.mark.parametrize("skill,element,level,item_9,reason", [

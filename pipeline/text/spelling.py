@@ -1,7 +1,10 @@
-"""English spelling variants (British <-> American), read from ``pipeline/data/spelling-en.toml``.
+"""English spelling variants (British <-> American), read from ``pipeline/data/spelling-en.toml``,
+and the cosmetic-difference rules of ``pipeline/data/cosmetic-en.toml``.
 
 Pairs and suffix rules say when two words are the same word spelt two ways; drift uses them to
-call a change cosmetic, similarity to compare texts spelling-neutrally.
+call a change cosmetic, similarity to compare texts spelling-neutrally. The cosmetic rules say
+which punctuation differences (a list-final full stop, a comma, a dash turned into a colon...)
+and which open/closed compounds ("life cycle" / "lifecycle") leave a text's meaning as it was.
 """
 
 from __future__ import annotations
