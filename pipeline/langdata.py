@@ -139,7 +139,7 @@ LANG_SCHEMA: dict[str, dict[str, Key]] = {
     "lists": {"forms": Key(_forms), "strip_prefixes": Key(strings()), "min_items": Key(number(2, whole=True))},
     "draft": {"level_heading": Key(_heading_template)},
     "script": {"digits": Key(string), "stretching": Key(strings())},
-    "spelling": {"dictionaries": Key(strings()), "enabled": Key(boolean)},
+    "spelling": {"dictionaries": Key(strings()), "enabled": Key(boolean), "packages": Key(strings())},
 }
 REQUIRED = ("language.code", "language.name", "language.english_name", "language.scripts", "language.direction",
             "page.level_heading", "page.guidance_headings", "page.not_defined", "punctuation.quote_pairs",

@@ -70,7 +70,7 @@ def test_missing_dictionary_skips_with_one_line_on_stderr(tmp_path, monkeypatch,
     assert run(units, "QA409").empty
     assert run(units, "QA409").empty
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "pl_PL" in err[0] and "skipped" in err[0]
+    assert len(err) == 1 and "pl_PL" in err[0] and "skipped" in err[0] and "hunspell-pl" in err[0]
 
 
 def test_language_without_configured_dictionary_is_not_spell_checked():

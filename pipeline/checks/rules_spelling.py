@@ -71,7 +71,7 @@ class Speller:
         return bare != word and any(d.lookup(bare) for d in self.dictionaries)
 
 
-def dictionary(name: str):
+def dictionary(name: str, packages: tuple[str, ...] = ()):
     """One named dictionary, or None (with the skip line) when it is not installed."""
     try:
         import spylls  # noqa: F401
@@ -81,7 +81,8 @@ def dictionary(name: str):
     d = _load(name, _dirs())
     if d is None:
         _say_once(f"dict:{name}", f"spelling checks skipped where they need the Hunspell dictionary {name}: "
-                                  f"{name}.aff/.dic not found in {':'.join(_dirs())}")
+                                  f"{name}.aff/.dic not found in {':'.join(_dirs())}"
+                                  + (f" (install {' '.join(packages)})" if packages else ""))
     return d
 
 
@@ -95,12 +96,12 @@ def speller(lang: str, names: tuple[str, ...] | None = None) -> Speller | None:
         names = tuple(sec.get("dictionaries", []))
     if not names:
         return None
-    return _speller(names, _dirs())
+    return _speller(names, _dirs(), tuple(sec.get("packages", [])))
 
 
 @cache
-def _speller(names: tuple[str, ...], dirs: tuple[str, ...]) -> Speller | None:
-    ds = [dictionary(n) for n in names]
+def _speller(names: tuple[str, ...], dirs: tuple[str, ...], packages: tuple[str, ...] = ()) -> Speller | None:
+    ds = [dictionary(n, packages) for n in names]
     if any(d is None for d in ds):
         return None
     return Speller(ds)
