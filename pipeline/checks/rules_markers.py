@@ -167,12 +167,13 @@ def char_ratio(a: str, b: str) -> float:
 
 @register("QA104", "stale-translation", "error",
           "Marked (modified) and the English changed, but the text is the SFIA 8 translation or a near copy of it.",
-          rationale="The translation did not follow the change in the English. A near copy (one word "
-                    "touched) is as stale as a word-for-word copy: `near_copy` is the character-level "
-                    "similarity to the SFIA 8 translation (0..1) from which a translation counts as a copy. "
-                    "When the unit knows its SFIA 8 English, a near copy is reported only when the "
-                    "translation stayed closer to the SFIA 8 translation than the English did to the "
-                    "SFIA 8 English, so a small edit that follows a small English change passes.",
+          rationale="The translation did not follow the change in the English. A word-for-word copy is "
+                    "always reported. A near copy (one word touched) is as stale: `near_copy` is the "
+                    "character-level similarity to the SFIA 8 translation (0..1) from which a translation "
+                    "counts as a copy, and it is reported when the translation moved less than half as far "
+                    "from the SFIA 8 translation as the English moved from the SFIA 8 English (so a small edit "
+                    "that follows a small English change passes). That comparison needs the SFIA 8 English "
+                    "of the unit; without it only word-for-word copies are reported.",
           group=G, settings={"near_copy": 0.9})
 def stale(u, env, opts):
     if not (_audited(u) and u.marker == "modified" and u.drift == "modified" and u.previous is not None):
@@ -181,21 +182,18 @@ def stale(u, env, opts):
         yield Hit(u, f"{_cap(u.label)}: the English was modified but the translation is the SFIA 8 text unchanged "
                      "(stale).", _whole(u))
         return
-    near = float(opts["near_copy"])
-    t = char_ratio(u.previous, u.target or "")
-    if t < near:
-        return
     en8 = u.extra.get("source_8") if u.extra else None
-    e = char_ratio(en8, u.source) if en8 and u.source else None
-    if e is not None and t <= e:
+    if not (en8 and u.source):
+        return
+    t = char_ratio(u.previous, u.target or "")
+    e = char_ratio(en8, u.source)
+    if t < float(opts["near_copy"]) or (1.0 - t) >= (1.0 - e) / 2:
         return
     ops = difflib.SequenceMatcher(None, ws(u.previous), ws(u.target or ""), autojunk=False).get_opcodes()
     changed_chars = sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in ops if tag != "equal")
-    why = (f") while the English changed more (its SFIA 8 and SFIA 9 texts are {e:.0%} alike)" if e is not None
-           else f"; a near copy from {near:.0%})")
-    yield Hit(u, f"{_cap(u.label)}: the English was modified but the translation is {t:.0%} the SFIA 8 translation "
-                 f"(about {changed_chars} character(s) edited{why}: it probably does not follow the new English.",
-              _whole(u))
+    yield Hit(u, f"{_cap(u.label)}: the English was modified (its SFIA 8 and SFIA 9 texts are {e:.0%} alike) but "
+                 f"the translation is {t:.0%} the SFIA 8 translation (about {changed_chars} character(s) edited): "
+                 "it is a near copy that probably does not follow the new English.", _whole(u))
 
 
 def _cap(s: str) -> str:
