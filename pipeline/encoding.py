@@ -1,6 +1,6 @@
 """Decode text files without being told their encoding.
 
-Order of evidence: a byte-order mark (UTF-8, UTF-16 LE/BE); the NUL pattern of UTF-16
+Order of evidence: a byte-order mark (UTF-8, UTF-32 LE/BE, UTF-16 LE/BE); the NUL pattern of UTF-16
 without a mark; strict UTF-8; cp1252 (the encoding of the official SFIA 9 CSV) only when the
 bytes are not UTF-8-like at all (no valid multi-byte UTF-8 sequence outnumbers the invalid
 bytes), every byte is defined in cp1252 and the result has no C1 control characters. A file
@@ -41,6 +41,9 @@ def _decode(data: bytes, where: str) -> tuple[str, str]:
         raise InputError(where, "file is empty")
     if data.startswith(codecs.BOM_UTF8):
         return _strict(data[3:], "utf-8", where), "utf-8-sig"
+    if data.startswith(codecs.BOM_UTF32_LE) or data.startswith(codecs.BOM_UTF32_BE):
+        # before UTF-16: the UTF-32 LE mark begins with the UTF-16 LE one
+        return _strict(data, "utf-32", where), "utf-32"
     if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
         return _strict(data, "utf-16", where), "utf-16"
     sample = data[:4096]
