@@ -333,7 +333,28 @@
     var ed = e.target.closest && e.target.closest("button.edit");
     if (ed) { edit(ed.closest("td.tgt")); }
   });
-  Array.prototype.forEach.call(document.querySelectorAll("li.f"), function (li) { if (li.querySelector(".decide")) { show(li); } });
+  // the decision buttons are made here (a page without script cannot keep decisions anyway)
+  var CHOICES = [["fix", "fix"], ["false-positive", "false positive"], ["accepted", "accept as is"]];
+  Array.prototype.forEach.call(document.querySelectorAll("li.f:not(.reviewed)"), function (li) {
+    var group = document.createElement("span");
+    group.className = "decide noprint";
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", "decision on " + li.getAttribute("data-code"));
+    CHOICES.forEach(function (c) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.setAttribute("data-d", c[0]);
+      b.setAttribute("aria-pressed", "false");
+      b.textContent = c[1];
+      group.appendChild(b);
+    });
+    var st = document.createElement("span");
+    st.className = "dstate";
+    st.setAttribute("aria-live", "polite");
+    li.appendChild(group);
+    li.appendChild(st);
+    show(li);
+  });
 
   // --- corrections: the translation edited in place --------------------------------------------
   function editId(td) { return "edit:" + td.getAttribute("data-key"); }
