@@ -280,6 +280,11 @@ def test_official_no_modified_row_only_changed_punctuation_or_spelling(official)
     ("THIN", "level", 6, None, "comma+spelling"),
     ("SLEN", "level", 5, None, "compounding+spelling"),
     ("DATM", "activity", None, 2, "dashes"),
+    ("SINT", "activity", None, 2, "comma"),
+    ("PROG", "level", 6, None, "serial-comma+comma+spelling"),
+    ("VURE", "level", 6, None, "comma+spelling"),
+    ("COPL", "guidance", None, 2, "dashes+spelling"),   # "including —" -> "including,", "to —" -> "to:"
+    ("QUMG", "guidance", None, 3, "dashes"),
 ])
 def test_official_named_cosmetic_rows(official, skill, element, level, item_9, reason):
     d = official[(official.skill == skill) & (official.element == element)]
