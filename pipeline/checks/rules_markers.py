@@ -105,7 +105,7 @@ def _verb(units: list[Unit], one: str, many: str) -> str:
           rationale="The SFIA 8 translation was carried over although SFIA 9 says something else: "
                     "the costliest error a reviewer can miss. The marker labels a whole section, so a "
                     "wrong one is reported once, with every paragraph, bullet or statement whose English "
-                    "changed, and whether each still is the SFIA 8 translation.", group=G, scope="page")
+                    "changed, and whether each is still the SFIA 8 translation.", group=G, scope="page")
 def unchanged_but_modified(units, env, opts):
     for section, members in _sections(units, "unchanged").items():
         changed = [u for u in members if u.drift in CHANGED]
