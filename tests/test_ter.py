@@ -301,3 +301,36 @@ def test_extraction_dedupes_identical_text_and_references(monkeypatch):
     for name, m in metrics.items():
         for s, hyps in systems.items():
             assert got[name][s] == m._extract_corpus_statistics(hyps, None)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_extraction_compiled_ter_in_a_worker_equals_sacrebleu(monkeypatch, workers):
+    """The compiled TER as the pool's (or this process's) task: sacrebleu's statistics."""
+    monkeypatch.setattr(M, "TER_COMPILED_MIN_PAIRS", 1)
+    refs = [["the cat sat on the mat .", "a b c d e f", "x y z", "the cat sat on the mat ."]]
+    systems = {"s1": ["on the mat the cat sat .", "f e d c b a", "", "the cat sat on the mat ."],
+               "s2": ["the mat sat on the cat .", "a b c d e", "z y x", "cat the sat on mat the ."]}
+    metrics = {"ter": M.make_metric("ter", refs), "bleu": M.make_metric("bleu", refs)}
+    job = M.Extraction(metrics, systems, workers=workers)
+    assert job.ter_names == ["ter"] and job.parallel == (workers > 1)
+    got = job.result()
+    for name, m in metrics.items():
+        for s, hyps in systems.items():
+            assert got[name][s] == m._extract_corpus_statistics(hyps, None)
+
+
+def test_forked_halves_give_the_same_chrf_statistics_and_bootstrap(monkeypatch):
+    refs = [[f"Segment {k}: the service desk logs {k % 7} incidents and reports them." for k in range(40)]]
+    systems = {"a": [r.replace("logs", "records") for r in refs[0]],
+               "b": [r.replace("reports them", "reports") for r in refs[0]],
+               "c": [r.upper() if k % 3 else r for k, r in enumerate(refs[0])]}
+    chrf = M.make_metric("chrf", refs)
+    monkeypatch.setattr(M, "SPLIT_MIN_SEGMENTS", 10 ** 9)
+    monkeypatch.setattr(M, "SPLIT_MIN_RESAMPLED", 10 ** 9)
+    whole = M.chrf_stats(chrf, systems, refs)
+    assert whole == {s: chrf._extract_corpus_statistics(h, None) for s, h in systems.items()}
+    scores = M.corpus_scores(chrf, whole, 200, 12345, "a")
+    monkeypatch.setattr(M, "SPLIT_MIN_SEGMENTS", 2)
+    monkeypatch.setattr(M, "SPLIT_MIN_RESAMPLED", 1)
+    assert M.chrf_stats(chrf, systems, refs) == whole
+    assert M.corpus_scores(chrf, whole, 200, 12345, "a") == scores

@@ -31,6 +31,8 @@ METRIC_NAMES = ("bleu", "chrf", "chrf++", "ter")
 LOWER_IS_BETTER = {"ter"}
 PARALLEL_MIN_PAIRS = 2000   # distinct (text, references) pairs before a second process pays off
 TER_COMPILED_MIN_PAIRS = 500  # ... before loading the compiled TER pays off (sacrebleu's below)
+SPLIT_MIN_SEGMENTS = 500      # chrF statistics: segments before a forked helper pays off
+SPLIT_MIN_RESAMPLED = 5000    # bootstrap: systems x resamples before a forked helper pays off
 
 
 # Per metric made by make_metric: segment -> the first segment with the very same references.
@@ -158,17 +160,19 @@ def chrf_fast_ok(metric) -> bool:
 def chrf_stats(metric, systems: dict[str, Sequence[str]], refs: Sequence[Sequence[str]]) -> dict[str, list]:
     """The per-segment statistics sacrebleu's ``CHRF._extract_corpus_statistics`` returns for
     every system, computed with :mod:`pipeline.score.pairchrf` (each distinct text's n-grams
-    once per segment). Multiple references: the one with the best F, as sacrebleu picks it."""
-    n = len(next(iter(systems.values()))) if systems else 0
-    out: dict[str, list] = {s: [None] * n for s in systems}
-    for k in range(n):
-        by_text: dict[str, list[str]] = {}
-        for s in systems:
-            by_text.setdefault(systems[s][k], []).append(s)
-        texts = list(by_text)
+    once per segment). Multiple references: the one with the best F, as sacrebleu picks it.
+    Large inputs: the second half of the segments in a forked process."""
+    names = list(systems)
+    n = len(systems[names[0]]) if names else 0
+
+    def segment(k: int) -> list:
+        by_text: dict[str, list[int]] = {}
+        for i, s in enumerate(names):
+            by_text.setdefault(systems[s][k], []).append(i)
         seg_refs = [r[k] for r in refs]
-        arr = pairchrf.hyp_ref_stats(texts, seg_refs)
-        for t_i, text in enumerate(texts):
+        arr = pairchrf.hyp_ref_stats(list(by_text), seg_refs)
+        row: list = [None] * len(names)
+        for t_i, (text, who) in enumerate(by_text.items()):
             if arr is None:
                 stats = metric._compute_segment_statistics(text, metric._ref_cache[k])
             elif len(seg_refs) == 1:
@@ -181,9 +185,36 @@ def chrf_stats(metric, systems: dict[str, Sequence[str]], refs: Sequence[Sequenc
                     if f > best_f:
                         best, best_f = cand, f
                 stats = best
-            for s in by_text[text]:
-                out[s][k] = stats
-    return out
+            for i in who:
+                row[i] = stats
+        return row
+
+    rows = _in_two_processes(lambda ks: [segment(k) for k in ks], list(range(n)), SPLIT_MIN_SEGMENTS)
+    return {s: [row[i] for row in rows] for i, s in enumerate(names)}
+
+
+# While a forked helper runs, the function it runs (a closure over the caller's data) lives here.
+_HALF: dict = {}
+
+
+def _run_half(part: list) -> list:
+    return _HALF["fn"](part)
+
+
+def _in_two_processes(fn, items: list, min_items: int) -> list:
+    """``fn(items)`` (a list in, a list of the same length out), the second half in a forked
+    process while this one does the first half, when there are ``min_items`` or more and two
+    CPUs. The forked process inherits ``fn`` and its data (nothing pickled but the results)."""
+    if len(items) < min_items or (os.cpu_count() or 1) < 2:
+        return fn(items)
+    half = len(items) // 2
+    _HALF["fn"] = fn
+    try:
+        with ProcessPoolExecutor(1, mp_context=mp.get_context("fork")) as pool:
+            second = pool.submit(_run_half, items[half:])
+            return fn(items[:half]) + second.result()
+    finally:
+        _HALF.clear()
 
 
 def bootstrap_indices(n_segments: int, n_samples: int, seed: int | None) -> np.ndarray:
@@ -251,11 +282,18 @@ def corpus_scores(metric, stats_by_system: dict[str, list], n_bootstrap: int, se
         return {s: SystemScore(v) for s, v in actual.items()}
     n = len(next(iter(stats_by_system.values())))
     idxs, counts = _resampling(n, n_bootstrap, seed)
-    resampled: dict[str, np.ndarray] = {}
-    for s, st in stats_by_system.items():
-        arr = np.array(st, dtype="float32")
-        sums = _resampled_sums(arr, idxs, counts)
-        resampled[s] = np.array([metric._compute_score_from_stats(row).score for row in sums])
+
+    def scores_of(names: list[str]) -> list[np.ndarray]:
+        out = []
+        for s in names:
+            sums = _resampled_sums(np.array(stats_by_system[s], dtype="float32"), idxs, counts)
+            out.append(np.array([metric._compute_score_from_stats(row).score for row in sums]))
+        return out
+
+    names = list(stats_by_system)
+    # sacrebleu's score arithmetic on every resample is the cost: half the systems in a fork
+    min_systems = 2 if n_bootstrap * len(names) >= SPLIT_MIN_RESAMPLED else len(names) + 1
+    resampled = dict(zip(names, _in_two_processes(scores_of, names, min_systems), strict=True))
     lower = n_bootstrap // 40
     for s, scores in resampled.items():
         mean, ci = estimate_ci(scores)
