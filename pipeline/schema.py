@@ -103,7 +103,7 @@ ENGLISH_ALIGNMENT = _cols(
     Column("en_9", "string", True, "English SFIA 9 text"),
     Column("origin_8", "string", True),
     Column("origin_9", "string", True),
-    Column("match", "string", False, "how the two were paired: same-key, content, only-8, only-9"),
+    Column("match", "string", False, "how the two were paired: same-key, content, moved, only-8, only-9"),
 )
 
 DRIFT = _cols(

@@ -226,3 +226,17 @@ def test_qa210_leaves_ordinary_brackets_alone():
     ok = [L("Planuje przeglądy (zobacz powiązane umiejętności SFIA)."), L("Planuje przeglądy (co roku).", level=4),
           L("يخطط للمراجعات (كتالوج).", lang="ar", level=5)]
     assert run_checks(ok, Settings(), only=["QA210"]).empty
+
+
+def test_near_copy_is_found_through_the_alignment_as_the_run_builds_units():
+    """The check stage builds units from alignment rows: the SFIA 8 English must reach QA104."""
+    from pipeline import schema
+    from pipeline.checks.units import units_from_alignment
+
+    row = {"lang": "pl", "skill": "ABCD", "element": "level", "level": 1, "item": None, "item_8": None,
+           "item_9": None, "en_8": EN8, "en_9": EN9, "tgt_8": SFIA8_PL, "tgt_9": NEAR, "marker": "modified",
+           "origin_tgt_8": "p8.txt:4", "origin_tgt_9": "p9.txt:4", "path_tgt_8": "p8.txt", "path_tgt_9": "p9.txt",
+           "line_tgt_8": 4, "line_tgt_9": 4, "status_8": "ok", "status_9": "ok", "drift": "modified"}
+    units = units_from_alignment(schema.make(schema.ALIGNMENT, [row]))
+    df = run_checks(units, Settings(), only=["QA104"])
+    assert df["code"].tolist() == ["QA104"] and df["framework"].tolist() == [9]

@@ -80,7 +80,8 @@ def units_from_alignment(alignment: pd.DataFrame) -> list[Unit]:
                             marker=_str(r.marker) if fw == 9 else None, drift=_str(r.drift),
                             previous=_str(r.tgt_8) if fw == 9 else None,
                             codes=_codes(getattr(r, f"codes_tgt_{fw}")),
-                            provenance=_codes(getattr(r, f"provenance_tgt_{fw}"))))
+                            provenance=_codes(getattr(r, f"provenance_tgt_{fw}")),
+                            extra={"source_8": _str(r.en_8)} if fw == 9 else {}))
     return out
 
 
