@@ -14,6 +14,8 @@ Two kinds of evidence:
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections import Counter
 
@@ -33,6 +35,7 @@ VARIABLE = re.compile(
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]{0,20})[^<>]*?(/?)>$")
 _PLACEHOLDER = re.compile(r"\{/?\d{1,7}\}")
 SHOW = 60  # characters of a code's markup quoted in a message
+MAX_HITS = 20  # findings per unit; the rest are counted in one more finding
 
 
 def _norm(token: str) -> str:
@@ -53,10 +56,13 @@ def _tag(norm: str) -> tuple[str, str] | None:
 
 
 def _variables(text: str, masked: list[tuple[int, int]] = ()) -> list[tuple[str, int, int]]:
-    """(normalised token, start, end) of every literal variable outside the masked spans."""
+    """(normalised token, start, end) of every literal variable outside the masked spans
+    (sorted, not overlapping: the code placeholders)."""
+    starts = [s for s, _ in masked]
     out = []
     for m in VARIABLE.finditer(text):
-        if any(s < m.end() and m.start() < e for s, e in masked):
+        k = bisect.bisect_left(starts, m.end()) - 1  # the last masked span starting before the match ends
+        if k >= 0 and masked[k][1] > m.start():
             continue
         out.append((_norm(m.group(0)), m.start(), m.end()))
     return out
@@ -99,10 +105,13 @@ def _times(n: int) -> str:
 def _nesting(seq: list[tuple[str, str, int]]) -> list[tuple[str, str, str, int]]:
     """Problems of open/close pairs in a sequence of (kind, name, index): (problem, name, other
     name, index) where problem is 'early' (closes before it opens) or 'overlap' (closes while
-    ``other`` opened inside it is still open). Only pairs whose both halves are present count."""
+    ``other`` opened inside it is still open). Only pairs whose both halves are present count.
+    Linear: a close that is not the innermost open removes its open lazily."""
     opens = Counter(n for k, n, _ in seq if k == "open")
     closes = Counter(n for k, n, _ in seq if k == "close")
     stack: list[str] = []
+    open_now: Counter = Counter()   # names open on the stack (not yet closed)
+    dead: Counter = Counter()       # closed out of order: still on the stack, to skip
     seen_open: Counter = Counter()
     out = []
     for kind, name, i in seq:
@@ -110,12 +119,19 @@ def _nesting(seq: list[tuple[str, str, int]]) -> list[tuple[str, str, str, int]]
             continue
         if kind == "open":
             stack.append(name)
+            open_now[name] += 1
             seen_open[name] += 1
-        elif stack and stack[-1] == name:
+            continue
+        while stack and dead[stack[-1]]:
+            dead[stack[-1]] -= 1
             stack.pop()
-        elif name in stack:
+        if stack and stack[-1] == name:
+            stack.pop()
+            open_now[name] -= 1
+        elif open_now[name]:
             out.append(("overlap", name, stack[-1], i))
-            stack.remove(name)
+            open_now[name] -= 1
+            dead[name] += 1
         elif not seen_open[name]:
             out.append(("early", name, "", i))
     return out
@@ -126,16 +142,20 @@ def _code_hits(u, codes: dict):
     tgt = _code_list(codes, "target") or []
     src = _code_list(codes, "source")
     where = _locate(target, tgt)
+    spans: dict[str, list[dict]] = {}
+    for c, w in zip(tgt, where, strict=True):
+        if w:
+            spans.setdefault(c["ph"], []).append(span("target", target, *w))
     if src is not None:
         cs, ct = Counter(c["ph"] for c in src), Counter(c["ph"] for c in tgt)
-        first_src = {}
-        for c in src:
-            first_src.setdefault(c["ph"], c)
+        first: dict[str, dict] = {}
+        for c in (*src, *tgt):
+            first.setdefault(c["ph"], c)
         for ph in sorted(cs.keys() | ct.keys(), key=lambda p: (int(p.strip("{}/")), p.startswith("{/"))):
             if cs[ph] == ct[ph]:
                 continue
-            code = first_src.get(ph) or next(c for c in tgt if c["ph"] == ph)
-            ev = [span("target", target, *w) for c, w in zip(tgt, where, strict=True) if w and c["ph"] == ph]
+            code = first[ph]
+            ev = list(spans.get(ph, ()))
             if u.source and ph in u.source:
                 i = u.source.find(ph)
                 ev.append(span("source", u.source, i, i + len(ph)))
@@ -148,10 +168,14 @@ def _code_hits(u, codes: dict):
                 yield Hit(u, f"Inline code {_show(code)} appears {_times(ct[ph])} in the translation of "
                              f"{u.label}, {_times(cs[ph])} in its source.", ev)
     seq = [(c["kind"], c["ph"].strip("{}/"), i) for i, c in enumerate(tgt) if c.get("kind") in ("open", "close")]
+    first_open = {}
+    for i, c in enumerate(tgt):
+        if c.get("kind") == "open":
+            first_open.setdefault(c["ph"], i)
     for problem, n, other, i in _nesting(seq):
         ev = [span("target", target, *where[i])] if where[i] else []
         if problem == "early":
-            opener = next((j for j, c in enumerate(tgt) if c["ph"] == f"{{{n}}}"), None)
+            opener = first_open.get(f"{{{n}}}")
             if opener is not None and where[opener]:
                 ev.append(span("target", target, *where[opener]))
             yield Hit(u, f"Inline code {_show(tgt[i])} closes before {{{n}}} opens in the translation of "
@@ -164,18 +188,21 @@ def _code_hits(u, codes: dict):
 def _literal_hits(u, codes: dict | None):
     source, target = u.source, u.target
     tgt_codes = (_code_list(codes, "target") or []) if codes else []
-    masked = [w for w in _locate(target, tgt_codes) if w]
+    masked = sorted(w for w in _locate(target, tgt_codes) if w)
     sv = _variables(source)
     tv = _variables(target, masked)
     natives = [t for c in tgt_codes for t, _, _ in _variables(str(c.get("native") or ""))]
     cs = Counter(t for t, _, _ in sv)
     ct = Counter(t for t, _, _ in tv) + Counter(natives)
+    where: dict[str, list[dict]] = {}
+    for field_, text, found in (("target", target, tv), ("source", source, sv)):
+        for t, s, e in found:
+            where.setdefault(t, []).append(span(field_, text, s, e))
     for tok in sorted(cs.keys() | ct.keys()):
         if cs[tok] == ct[tok]:
             continue
         what = "tag" if tok.startswith("<") else "variable"
-        ev = [span("target", target, s, e) for t, s, e in tv if t == tok]
-        ev += [span("source", source, s, e) for t, s, e in sv if t == tok]
+        ev = where.get(tok, [])
         if not ct[tok]:
             yield Hit(u, f"The {what} {tok} of the English is missing from the translation of {u.label}.", ev)
         elif not cs[tok]:
@@ -209,7 +236,14 @@ def inline_codes(u, env, opts):
     if not u.target:
         return
     codes = u.codes if isinstance(u.codes, dict) else None
+    hits = []
     if codes:
-        yield from _code_hits(u, codes)
+        hits = _code_hits(u, codes)
     if u.source:
-        yield from _literal_hits(u, codes)
+        hits = itertools.chain(hits, _literal_hits(u, codes))
+    shown = list(itertools.islice(hits, MAX_HITS + 1))
+    yield from shown[:MAX_HITS]
+    if len(shown) > MAX_HITS:
+        more = 1 + sum(1 for _ in hits)
+        yield Hit(u, f"{more} more inline code or variable problem(s) in the translation of {u.label} "
+                     f"(only the first {MAX_HITS} are listed).", [])
