@@ -89,3 +89,12 @@ def test_source_spelling_with_the_system_english_dictionaries(monkeypatch):
     df = run([], "QA712", english)
     assert df["level"].tolist() == [2]
     assert [e["text"] for e in df.loc[0, "evidence"]] == ["Mantains"]
+
+
+def test_a_hostile_giant_word_is_not_given_to_the_speller(tiny_pl):
+    import time
+
+    units = [U("Zarządza " + "ą" * 20000 + " zespołem.", "Manages the team.")]
+    t = time.monotonic()
+    assert run(units, "QA409").empty
+    assert time.monotonic() - t < 5

@@ -27,6 +27,7 @@ from pipeline.checks.registry import register
 from pipeline.checks.text import morph, span, strip_marks, words
 from pipeline.checks.units import Hit
 
+MAX_WORD = 40
 DEFAULT_DIRS = ("/usr/share/hunspell", "/usr/share/myspell/dicts", "/usr/share/myspell")
 _warned: set[str] = set()
 
@@ -125,8 +126,8 @@ _ACRONYM = re.compile(r"^[^\W\d_]*[A-Z][^\W\d_]*[A-Z]")   # two capitals: SFIA, 
 
 
 def _skip(word: str, script_latin: bool) -> bool:
-    if len(word) < 3 or any(c.isdigit() or c == "_" for c in word):
-        return True
+    if len(word) < 3 or len(word) > MAX_WORD or any(c.isdigit() or c == "_" for c in word):
+        return True             # too long to be a word: a hostile text must not make the speller crawl
     if _ACRONYM.match(word) or (word[1:] != word[1:].lower()):
         return True
     if not script_latin and re.search(r"[A-Za-z]", word):
