@@ -266,6 +266,19 @@ def test_many_problems_are_capped_and_checked_in_linear_time():
                                       f"translation of level 3 (only the first {MAX_HITS} are listed).")
 
 
+def test_mask_codes_blanks_placeholders_in_place_for_other_rules():
+    from pipeline.checks.rules_codes import mask_codes
+
+    codes = {"source": list(PAIR), "target": [*PAIR, C("{12}")]}
+    text = "Poziom 3: {1}Zapisz{/1} {12}"
+    masked = mask_codes(text, codes)
+    assert masked == "Poziom 3:    Zapisz" + " " * 9
+    assert len(masked) == len(text) and "1" not in masked.replace("3", "")
+    assert mask_codes(text, None) == text and mask_codes(None, codes) is None
+    # a literal {1} that is no code of the unit stays
+    assert mask_codes("{1} {2}", {"target": [C("{2}")]}) == "{1}    "
+
+
 # --- end to end ----------------------------------------------------------------------------------
 
 def english(tmp_path, text: str):

@@ -91,6 +91,21 @@ def _locate(text: str, codes: list[dict]) -> list[tuple[int, int] | None]:
     return out
 
 
+def mask_codes(text: str | None, codes) -> str | None:
+    """The text with its inline-code placeholders (``{1}``, ``{/1}`` of ``codes['target']``) blanked
+    by as many spaces, so other rules (numbers, length, spacing) do not read them as content and
+    their evidence offsets still point into the original text."""
+    if not text or not isinstance(codes, dict):
+        return text
+    spans = [w for w in _locate(text, _code_list(codes, "target") or []) if w]
+    if not spans:
+        return text
+    chars = list(text)
+    for s, e in spans:
+        chars[s:e] = " " * (e - s)
+    return "".join(chars)
+
+
 def _show(code: dict) -> str:
     markup = " ".join(str(code.get("markup") or "").split())
     if not markup:
