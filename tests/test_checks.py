@@ -8,8 +8,8 @@ import pytest
 from pipeline.checks.glossary import Glossary
 from pipeline.checks.runner import run_checks
 from pipeline.checks.settings import Settings
-from pipeline.checks.units import Unit
 from pipeline.checks.text import morph
+from pipeline.checks.units import Unit
 
 
 def U(target, source=None, *, lang="pl", element="level", level=1, item=None, skill="CSMG", fw=9,

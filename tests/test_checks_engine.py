@@ -10,11 +10,11 @@ import pytest
 
 from pipeline import config as config_mod
 from pipeline.checks import docs
+from pipeline.checks.registry import REGISTRY
 from pipeline.checks.runner import run_checks
 from pipeline.checks.settings import Settings, settings_from
 from pipeline.checks.suppressions import load_suppressions
 from pipeline.checks.units import units_from_segments
-from pipeline.checks.registry import REGISTRY
 from pipeline.cli import main
 from pipeline.errors import ConfigError
 
