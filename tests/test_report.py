@@ -224,8 +224,10 @@ def test_every_cell_with_arabic_says_lang_and_dir(tmp_path):
     # Latin codes and numbers inside Arabic are isolated, so they keep their order
     assert '<bdi dir="ltr">CSMG-2</bdi>' in html
     # the finding's evidence span, marked inside the translation cell, focusable, naming the finding
-    assert re.search(r'<mark class="ev ev-error" data-f="[0-9a-f]{12}" tabindex="0" title="QA101 '
-                     r'marker-unchanged-but-modified: [^"]*"><bdi dir="ltr">SFIA 9</bdi></mark>', html)
+    m = re.search(r'<mark class="ev ev-error" data-f="([0-9a-f]{12})" tabindex="0" title="QA101 '
+                  r'marker-unchanged-but-modified" aria-describedby="f-([0-9a-f]{12})"><bdi dir="ltr">SFIA 9</bdi></mark>',
+                  html)
+    assert m and m.group(1) == m.group(2) and f'<li class="f f-error" id="f-{m.group(1)}"' in html
     assert "Noto Naskh Arabic" in html
 
 
