@@ -315,6 +315,26 @@ def test_xliff_reader(area, capsys, data):
     run_cli(capsys, ["segments", _write(area, "translations/pl/sfia-9/CSMG.xlf", data)])
 
 
+ENGLISH = "".join(json.dumps({"framework": 9, "lang": "en", "skill": "CSMG", "element": e, "level": lv, "item": it,
+                              "text": t}) + "\n"
+                  for e, lv, it, t in [("name", None, None, "Customer service support"),
+                                       ("level", 3, None, "Acts as the point for %s <b>x</b> {0}."),
+                                       ("level", 1, None, "Takes in {name}."),
+                                       ("activity", None, 1, "Managing <i>{{x}}</i>.")]).encode()
+
+
+@small(40)
+@given(data=mutated([XLIFF12.encode(), XLIFF20.encode(), TMX.encode()], "xml"))
+def test_inline_code_check_on_fuzzed_files(area, capsys, data):
+    """The inline-code check (QA408) on whatever codes a damaged file yields, against English."""
+    en = _write(area, "en/en.jsonl", ENGLISH)
+    cfg = _write(area, "none.toml", b"")
+    for name in ("CSMG.xlf", "CSMG.tmx"):
+        path = _write(area, f"check/translations/pl/sfia-9/{name}", data)
+        run_cli(capsys, ["check", path, "--source", en, "--select", "QA408,QA207,QA402", "--fail-on", "never",
+                         "--config", cfg, "--format", "jsonl"])
+
+
 @small(20)
 @given(data=mutated([XLIFF20.encode()], "xml"))
 def test_xliff2_reader_dot_xliff(area, capsys, data):
