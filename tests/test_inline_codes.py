@@ -83,6 +83,25 @@ def test_xliff20_pc_ph_sc_ec_and_annotations():
     assert phs(seg["codes"]["source"]) == phs(tgt)
 
 
+def test_xliff20_target_order_and_original_data():
+    """A translation may reorder a unit's sentences (target order="n"); a code's native text
+    lives in <originalData>, so a variable inside it counts as present."""
+    data = (f'<xliff xmlns="{X20}" version="2.0" srcLang="en" trgLang="pl"><file id="f">'
+            '<unit id="sfia9.CSMG.level.2"><originalData><data id="d1">{0}</data><data id="b">&lt;b&gt;</data>'
+            '<data id="e">&lt;/b&gt;</data></originalData>'
+            '<segment><source>One <ph id="1" dataRef="d1"/>.</source><target order="3">Jeden <ph id="1" dataRef="d1"/>.'
+            '</target></segment><ignorable><source> </source></ignorable>'
+            '<segment><source><pc id="2" dataRefStart="b" dataRefEnd="e">Two</pc>.</source>'
+            '<target order="1"><pc id="2" dataRefStart="b" dataRefEnd="e">Dwa</pc>.</target></segment>'
+            '</unit></file></xliff>').encode()
+    [seg] = read_xliff(data, "t.xliff")
+    assert seg["text"] == "{2}Dwa{/2}. Jeden {1}."
+    assert [(c["ph"], c["native"]) for c in seg["codes"]["target"]] == [("{2}", "<b>"), ("{/2}", "</b>"),
+                                                                        ("{1}", "{0}")]
+    u = U(seg["text"], "<b>Two</b>. One {0}.", seg["codes"])
+    assert run([u]).empty
+
+
 def test_tmx_codes_pair_by_i_and_match_across_languages_by_x():
     data = (b'<tmx version="1.4"><header srclang="en" datatype="plaintext" segtype="sentence" adminlang="en" '
             b'creationtool="t" creationtoolversion="1" o-tmf="t"/><body><tu tuid="sfia9.CSMG.level.1">'

@@ -139,9 +139,12 @@ class _Numbering:
         return self.by_key[key]
 
 
-def _side(el: Element | None, fmt: str, numbering: _Numbering, where: str) -> tuple[str, list[dict]]:
+def _side(el: Element | None, fmt: str, numbering: _Numbering, where: str,
+          data: dict[str, str] | None = None) -> tuple[str, list[dict]]:
     """(text with placeholders, codes) of one source/target/seg element. Iterative: a stack of
-    pending nodes, texts and container ends, so deep nesting cannot exhaust Python's stack."""
+    pending nodes, texts and container ends, so deep nesting cannot exhaust Python's stack.
+    ``data``: an XLIFF 2 unit's ``<originalData>`` (id -> native code) that ``dataRef`` points to."""
+    data = data or {}
     if el is None:
         return "", []
     roles = _TMX_ROLES if fmt == "tmx" else _XLIFF2_ROLES if fmt == "xliff2" else _XLIFF1_ROLES
@@ -188,9 +191,11 @@ def _side(el: Element | None, fmt: str, numbering: _Numbering, where: str) -> tu
         if role in ("text", "pair"):
             if role == "pair":
                 n = number(node, role)
-                codes.append(_code(node, "open", n, ident, _serialise(node, whole=False)))
+                codes.append(_code(node, "open", n, ident, _serialise(node, whole=False),
+                                   data.get(node.get("dataRefStart") or "", "")))
                 parts.append(f"{{{n}}}")
-                stack.append(("end", _code(node, "close", n, ident, f"</{name}>"), node.tail or ""))
+                stack.append(("end", _code(node, "close", n, ident, f"</{name}>",
+                                           data.get(node.get("dataRefEnd") or "", "")), node.tail or ""))
             else:
                 stack.append(("text", node.tail or ""))
             parts.append(node.text or "")
@@ -206,7 +211,8 @@ def _side(el: Element | None, fmt: str, numbering: _Numbering, where: str) -> tu
             isolated = role == "isolated" or (fmt == "xliff2" and node.get("isolated") == "yes")
             kind = "isolated" if isolated else role
             n = number(node, role)
-            code = _code(node, kind, n, ident, _serialise(node), "".join(node.itertext()))
+            native = data.get(node.get("dataRef") or "") or "".join(node.itertext())
+            code = _code(node, kind, n, ident, _serialise(node), native)
             codes.append(code)
             parts.append(code["ph"])
         parts.append(node.tail or "")
@@ -219,8 +225,8 @@ def _code(el: Element, kind: str, n: int, ident: str | None, markup: str, native
             "native": native[:MAX_MARKUP]}
 
 
-def coded(pairs: list[tuple[Element | None, Element | None]], fmt: str, where: str
-          ) -> tuple[str, str, dict | None]:
+def coded(pairs: list[tuple[Element | None, Element | None]], fmt: str, where: str,
+          data: dict[str, str] | None = None) -> tuple[str, str, dict | None]:
     """(source text, target text, codes) of one bilingual unit given as (source, target) element
     pairs (an XLIFF 2 unit has several segments), its inline codes as placeholders numbered once
     for the whole unit; codes is None when neither side has any, and its ``source`` is None when
@@ -229,8 +235,8 @@ def coded(pairs: list[tuple[Element | None, Element | None]], fmt: str, where: s
     numbering = _Numbering([e for pair in pairs for e in pair], attrs)
     s_texts, t_texts, s_codes, t_codes = [], [], [], []
     for source, target in pairs:
-        st, sc = _side(source, fmt, numbering, where)
-        tt, tc = _side(target, fmt, numbering, where)
+        st, sc = _side(source, fmt, numbering, where, data)
+        tt, tc = _side(target, fmt, numbering, where, data)
         s_texts.append(st)
         t_texts.append(tt)
         s_codes += sc
@@ -293,6 +299,34 @@ def _first(el: Element, name: str) -> Element | None:
     return next(iter(_children(el, name)), None)
 
 
+def _xliff2_pairs(unit: Element) -> list[tuple[Element | None, Element | None]]:
+    """(source, target) per segment and ignorable of an XLIFF 2 unit, the targets in the order
+    their ``order`` attributes give (a translation may reorder the unit's sentences); a missing,
+    invalid or repeated ``order`` keeps the target in its own place (or the next free one)."""
+    parts = [c for c in unit if _local(c.tag) in ("segment", "ignorable")]
+    sources = [_first(c, "source") for c in parts]
+    targets = [_first(c, "target") for c in parts]
+    slots: list[Element | None] = [None] * len(parts)
+    taken = [False] * len(parts)
+    rest = []
+    for i, t in enumerate(targets):
+        raw = t.get("order") if t is not None else None
+        k = int(raw) - 1 if raw and raw.isdigit() and len(raw) < 7 else -1
+        if 0 <= k < len(parts) and not taken[k]:
+            slots[k], taken[k] = t, True
+        else:
+            rest.append((i, t))
+    free = iter(i for i in range(len(parts)) if not taken[i])
+    for _i, t in rest:
+        slots[next(free)] = t
+    return list(zip(sources, slots, strict=True))
+
+
+def _original_data(unit: Element) -> dict[str, str]:
+    return {d.get("id") or "": "".join(d.itertext())[:MAX_MARKUP]
+            for od in _children(unit, "originalData") for d in _children(od, "data")}
+
+
 def read_xliff(data: bytes, where: str, pattern: str = DEFAULT_PATTERN, framework_hint=None) -> list[dict]:
     """Segment records of an XLIFF 1.2 or 2.x file: the targets, their inline codes as
     placeholders (``codes``: the source's and the target's, see :func:`coded`)."""
@@ -307,8 +341,7 @@ def read_xliff(data: bytes, where: str, pattern: str = DEFAULT_PATTERN, framewor
             raise InputError(where, "XLIFF 2 file has no trgLang attribute")
         for unit in _descendants(root, "unit"):
             key = unit.get("name") or unit.get("id") or ""
-            pairs = [(_first(seg, "source"), _first(seg, "target")) for seg in _descendants(unit, "segment")]
-            _, text, codes = coded(pairs, "xliff2", where)
+            _, text, codes = coded(_xliff2_pairs(unit), "xliff2", where, _original_data(unit))
             if text:
                 units.append((key, text, lang, codes))
     else:
