@@ -244,6 +244,26 @@ def test_filled_in_workbook_survives_a_run_and_applies(tmp_path, capsys):
     assert overview.count('class="resolved state-resolved"') == 2
 
 
+def test_workbook_with_an_incomplete_decision_is_kept_too(tmp_path, capsys):
+    from openpyxl import load_workbook
+
+    from pipeline.report.xlsx import HEADERS
+    from pipeline.run import run
+
+    cfg = _sample(tmp_path)
+    out = tmp_path / "reports"
+    run(config.load(cfg), out=str(out), fail_on="never")
+    wb = load_workbook(out / "review.xlsx")
+    ws = wb["pl"]
+    ws.cell(2, HEADERS.index("decision") + 1).value = "false positive"  # no reason given yet
+    wb.save(out / "review.xlsx")
+    filled = (out / "review.xlsx").read_bytes()
+    capsys.readouterr()
+    run(config.load(cfg), out=str(out), fail_on="never")
+    assert (out / "review.xlsx").read_bytes() == filled and (out / "review-next.xlsx").is_file()
+    assert "needs a reason" in capsys.readouterr().err
+
+
 # -- the quality score -----------------------------------------------------------------------------
 
 def test_lqa_weights_categories_and_dismissed_findings():

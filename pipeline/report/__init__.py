@@ -112,22 +112,24 @@ def project_settings(root: Path | None, review: dict | None = None, key_pattern:
 def _write_workbook(out: Path, data: bytes, settings: dict) -> str:
     """``review.xlsx``, unless the one in the report folder holds decisions not yet applied: that
     one is kept and this run's goes to ``review-next.xlsx``. Returns the file name written."""
+    from pipeline.errors import InputError
     from pipeline.review import ledger
     from pipeline.review.decisions import load_decisions
 
     old = final_dir(out) / "review.xlsx"
-    pending = 0
+    pending, problem = 0, ""
     if old.is_file():
         try:
             done = ledger.fingerprints(settings["log"])
             pending = sum(1 for d in load_decisions(old) if d.fingerprint not in done)
-        except Exception:  # noqa: BLE001 - an unreadable old workbook holds nothing we could keep
-            pending = 0
+        except InputError as e:  # a decision the reviewer left incomplete is still their work: keep it
+            pending, problem = 1, f" ({e.line()})"
     if pending:
         write_bytes(out / "review.xlsx", old.read_bytes())
         write_bytes(out / "review-next.xlsx", data)
-        print(f"sfia-qa: {old} holds {pending} decision(s) not yet applied: kept it; this run's workbook is "
-              f"review-next.xlsx (apply with: sfia-qa review apply {old})", file=sys.stderr)
+        what = "decisions that cannot be read yet" if problem else f"{pending} decision(s) not yet applied"
+        print(f"sfia-qa: {old} holds {what}{problem}: kept it; this run's workbook is review-next.xlsx "
+              f"(apply with: sfia-qa review apply {old})", file=sys.stderr)
         return "review-next.xlsx"
     write_bytes(out / "review.xlsx", data)
     return "review.xlsx"
