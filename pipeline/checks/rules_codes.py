@@ -55,9 +55,10 @@ def _tag(norm: str) -> tuple[str, str] | None:
     return ("close", norm[2:-1]) if norm.startswith("</") else ("open", norm[1:-1])
 
 
-def _variables(text: str, masked: list[tuple[int, int]] = ()) -> list[tuple[str, int, int]]:
+def _variables(text: str, masked: list[tuple[int, int]] | None = None) -> list[tuple[str, int, int]]:
     """(normalised token, start, end) of every literal variable outside the masked spans
     (sorted, not overlapping: the code placeholders)."""
+    masked = masked or []
     starts = [s for s, _ in masked]
     out = []
     for m in VARIABLE.finditer(text):
@@ -183,16 +184,18 @@ def _code_hits(u, codes: dict):
                 yield Hit(u, f"Inline code {_show(code)} appears {_times(ct[ph])} in the translation of "
                              f"{u.label}, {_times(cs[ph])} in its source.", ev)
     seq = [(c["kind"], c["ph"].strip("{}/"), i) for i, c in enumerate(tgt) if c.get("kind") in ("open", "close")]
-    first_open = {}
+    first_open: dict[str, int] = {}
     for i, c in enumerate(tgt):
         if c.get("kind") == "open":
             first_open.setdefault(c["ph"], i)
     for problem, n, other, i in _nesting(seq):
-        ev = [span("target", target, *where[i])] if where[i] else []
+        at, opened_at = where[i], None
+        ev = [span("target", target, *at)] if at else []
         if problem == "early":
             opener = first_open.get(f"{{{n}}}")
-            if opener is not None and where[opener]:
-                ev.append(span("target", target, *where[opener]))
+            opened_at = where[opener] if opener is not None else None
+            if opened_at:
+                ev.append(span("target", target, *opened_at))
             yield Hit(u, f"Inline code {_show(tgt[i])} closes before {{{n}}} opens in the translation of "
                          f"{u.label}: the paired code is reversed.", ev)
         else:

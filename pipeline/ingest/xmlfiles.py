@@ -168,8 +168,9 @@ def _side(el: Element | None, fmt: str, numbering: _Numbering, where: str,
             order += 1
             k = f"#{order}"
         n = numbering.number(k)
-        if fmt == "tmx" and role == "open" and node.get("i") is not None:
-            opened[node.get("i")] = n
+        i_attr = node.get("i")
+        if fmt == "tmx" and role == "open" and i_attr is not None:
+            opened[i_attr] = n
         return n
 
     stack: list[tuple] = [("node", c, 1) for c in reversed(el)]
