@@ -17,11 +17,13 @@ import re
 from functools import cache
 
 DEFAULT_PATTERN = "sfia{framework}.{skill}.{element}.{index}"
+# Numbers are bounded: a key is an identifier, not a number, and a hostile 5000-digit "level"
+# would overflow every integer column (or Python's own digit limit) further on.
 _FIELDS = {
-    "framework": r"(?P<framework>\d+)",
+    "framework": r"(?P<framework>[0-9]{1,3})",
     "skill": r"(?P<skill>[A-Z][A-Z0-9]{2,5})",
     "element": r"(?P<element>name|description|guidance|activity|level)",
-    "index": r"(?P<index>\d+)",
+    "index": r"(?P<index>[0-9]{1,4})",
 }
 
 
@@ -68,6 +70,8 @@ def parse_key(key: str, pattern: str = DEFAULT_PATTERN) -> dict | None:
     if m and m.group("element") in ("level", "guidance", "activity"):
         idx = int(m.group("index"))
         el = m.group("element")
+        if idx < 1 or (el == "level" and idx > 7):
+            return None  # SFIA has levels 1..7; items count from 1
         return {"framework": int(m.group("framework")) if "framework" in m.groupdict() else None,
                 "skill": m.group("skill"), "element": el,
                 "level": idx if el == "level" else None,

@@ -47,13 +47,30 @@ def _lines(path: Path) -> list[str]:
     return [ln.rstrip("\r") for ln in lines]
 
 
+# what a candidate's numbers may be: anything else is refused naming the line (a 20-digit level
+# overflowed the table's integer column; level 0 broke its schema; Infinity crashed int())
+_RANGES = {"framework": (8, 9), "level": (1, 7), "item": (1, 9999)}
+
+
 def _int(v, where: str, col: str):
     if v is None or (isinstance(v, str) and not v.strip()):
         return None
+    lo, hi = _RANGES.get(col, (None, None))
+    what = f"{col} must be a whole number" + (f" from {lo} to {hi}" if lo is not None else "")
+    if isinstance(v, bool) or (isinstance(v, float) and not v.is_integer()):
+        raise InputError(where, f"{what}, not {_show(v)}")
     try:
-        return int(v)
-    except (TypeError, ValueError):
-        raise InputError(where, f"{col} must be a whole number, not {v!r}") from None
+        n = int(str(v).strip()) if isinstance(v, str) else int(v)
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(where, f"{what}, not {_show(v)}") from None
+    if lo is not None and not lo <= n <= hi:
+        raise InputError(where, f"{what}, not {_show(v)}")
+    return n
+
+
+def _show(v) -> str:
+    s = repr(v)
+    return s if len(s) <= 40 else s[:37] + "..."
 
 
 def _records(path: Path, name: str) -> list[tuple[int, dict]]:
@@ -119,7 +136,7 @@ def read_candidate_records(path: str | Path, lang: str | None = None, framework:
             key = str(obj["key"]).strip()
             k = parse_key(key, key_pattern)
             if k:
-                meta = {**k, "framework": k["framework"] or fw}
+                meta = {**k, "framework": _int(k["framework"], where, "framework") or fw}
         elif obj.get("id") not in (None, ""):
             key = str(obj["id"]).strip()
         else:

@@ -80,6 +80,7 @@ from pipeline.ingest.sheet import CODE_RE, split_guidance
 from pipeline.ingest.xmlfiles import _children, _local, _text, coded, parse_xml
 from pipeline.keys import DEFAULT_PATTERN, format_key, parse_key
 from pipeline.langdata import normalize_tag
+from pipeline.schema import FRAMEWORKS
 
 M_NS = "http://www.memsource.com/mxlf/2.0"
 KEY_CONTEXT_TYPES = {"x-key", "x-sfia-key"}
@@ -319,9 +320,13 @@ def _read_units(data: bytes, where: str, pattern: str) -> list[_File]:
 
 def _key_fields(key: str, pattern: str, framework_hint, where: str) -> dict:
     k = parse_key(key, pattern)
+    if k is None:
+        raise InputError(where, f"{key[:80]!r} is not a SFIA segment key (expected e.g. sfia9.CSMG.level.3)")
     fw = k["framework"] or framework_hint
     if fw is None:
         raise InputError(where, "cannot tell the SFIA version of the units; use keys like sfia9.CSMG.name")
+    if int(fw) not in FRAMEWORKS:
+        raise InputError(where, f"key {key[:80]!r}: SFIA {fw} is not supported (only 8 and 9)")
     return {"framework": int(fw), "skill": k["skill"], "element": k["element"], "level": k["level"],
             "item": k["item"]}
 

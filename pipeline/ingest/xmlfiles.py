@@ -25,6 +25,7 @@ from pipeline.encoding import nfc
 from pipeline.errors import InputError
 from pipeline.keys import DEFAULT_PATTERN, parse_key
 from pipeline.langdata import normalize_tag
+from pipeline.schema import FRAMEWORKS
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
@@ -262,11 +263,13 @@ def _segment(key: str, text: str, lang: str, where: str, line: int | None, patte
              framework_hint: int | None, codes: dict | None = None) -> dict:
     k = parse_key(key, pattern)
     if k is None:
-        raise InputError(f"{where}:{line or 0}", f"unit id {key!r} is not a SFIA segment key "
+        raise InputError(f"{where}:{line or 0}", f"unit id {key[:80]!r} is not a SFIA segment key "
                                                   "(expected e.g. sfia9.CSMG.level.3)")
     fw = k["framework"] or framework_hint
     if fw is None:
         raise InputError(where, "cannot tell the SFIA version of the units; use keys like sfia9.CSMG.name")
+    if fw not in FRAMEWORKS:
+        raise InputError(f"{where}:{line or 0}", f"unit {key[:80]!r}: SFIA {fw} is not supported (only 8 and 9)")
     return {"framework": fw, "lang": lang, "skill": k["skill"], "element": k["element"], "level": k["level"],
             "item": k["item"], "text": text, "marker": None, "origin": f"{where}:{line or 0}", "line": line,
             "codes": codes}
