@@ -576,6 +576,89 @@ def test_xliff_origins_are_found_in_one_pass():
     assert read_tmx(tmx, "k.tmx")[0]["origin"] == "k.tmx:3"
 
 
+NUMBER_TEXT = (st.integers(-3, 12).map(str) | st.integers(10**15, 10**30).map(str)
+               | st.sampled_from(["0", "00", "007", "9" * 5000, "", "３", "1e3", "-1"]))
+KEYS = st.builds(lambda fw, skill, el, idx: f"sfia{fw}.{skill}.{el}" + (f".{idx}" if idx is not None else ""),
+                 NUMBER_TEXT, st.sampled_from(["CSMG", "ABCDEF", "X", "csmg"]),
+                 st.sampled_from(["name", "description", "guidance", "activity", "level", "bogus"]),
+                 st.none() | NUMBER_TEXT)
+
+
+@small(40)
+@given(key=KEYS, fmt=st.sampled_from(["xlf", "tmx", "mxliff", "phrase.jsonl"]))
+def test_segment_keys_of_any_shape(area, capsys, key, fmt):
+    """Keys with any numbers (20 or 5000 digits, level 0 or 8, SFIA 7) in every keyed format."""
+    if fmt == "xlf":
+        data = (f'<xliff version="1.2"><file target-language="pl" source-language="en"><body><trans-unit id="{key}">'
+                f"<source>a</source><target>b</target></trans-unit></body></file></xliff>")
+    elif fmt == "tmx":
+        data = (f'<tmx version="1.4"><header srclang="en"/><body><tu><prop type="x-sfia-key">{key}</prop>'
+                f'<tuv xml:lang="pl"><seg>b</seg></tuv></tu></body></tmx>')
+    elif fmt == "mxliff":
+        data = (f'<xliff xmlns:m="http://www.memsource.com/mxlf/2.0" version="1.2"><file target-language="pl" '
+                f'source-language="en"><body><group><trans-unit id="J:0" resname="{key}"><source>a</source>'
+                f"<target>b</target></trans-unit></group></body></file></xliff>")
+    else:
+        data = json.dumps({"key": key, "text": "b", "locale": "pl"}) + "\n"
+    path = _write(area, f"translations/pl/sfia-9/keys.{fmt}", data.encode())
+    run_cli(capsys, ["segments", path], known=("jsonl-types",) if fmt.endswith("jsonl") else ())
+
+
+@small(40)
+@given(row=st.fixed_dictionaries({"skill": st.sampled_from(["CSMG", ""]),
+                                  "element": st.sampled_from(["level", "activity", "name", "x"]),
+                                  "level": JSON_VALUE | NUMBER_TEXT, "item": JSON_VALUE | NUMBER_TEXT,
+                                  "framework": JSON_VALUE | NUMBER_TEXT, "key": st.none() | KEYS,
+                                  "provider": st.just("P"), "text": st.just("tekst")}))
+def test_candidates_of_a_run_with_any_numbers(area, row):
+    """The run reads every candidates file of the corpus into one table: a candidate's level,
+    item or framework of any value is refused naming the line, never a crash of the table."""
+    from pipeline.errors import InputError
+    from pipeline.ingest import read_candidates
+
+    _write(area, "cands/translations/pl/sfia-9/candidates/c.jsonl", (json.dumps(row) + "\n").encode())
+    try:
+        read_candidates([area / "cands" / "translations"])
+    except InputError as e:
+        assert "c.jsonl" in e.line()
+
+
+def test_keys_with_impossible_numbers_are_refused(area, capsys):
+    """Each crashed (exit 3) before: a 20-digit level overflowed the segment table, a 5000-digit
+    framework hit Python's digit limit, SFIA 7 and level 0 or 8 broke the table's schema."""
+    for key, says in [("sfia9.CSMG.level.99999999999999999999", "is not a SFIA segment key"),
+                      ("sfia" + "9" * 5000 + ".CSMG.name", "is not a SFIA segment key"),
+                      ("sfia7.CSMG.name", "SFIA 7 is not supported"),
+                      ("sfia9.CSMG.level.0", "is not a SFIA segment key"),
+                      ("sfia9.CSMG.level.8", "is not a SFIA segment key")]:
+        data = (f'<xliff version="1.2"><file target-language="pl"><body><trans-unit id="{key}"><source>a</source>'
+                f"<target>b</target></trans-unit></body></file></xliff>").encode()
+        path = _write(area, "translations/pl/sfia-9/impossible.xlf", data)
+        capsys.readouterr()
+        assert main(["segments", path]) == 2
+        err = capsys.readouterr().err
+        assert says in err and err.count("\n") == 1 and len(err) < 400, err
+
+
+@pytest.mark.parametrize("row,says", [
+    ({"skill": "CSMG", "element": "level", "level": "99999999999999999999"}, "level must be a whole number from 1 to 7"),
+    ({"skill": "CSMG", "element": "level", "level": 0}, "level must be a whole number from 1 to 7"),
+    ({"skill": "CSMG", "element": "activity", "item": -5}, "item must be a whole number from 1 to 9999"),
+    ({"skill": "CSMG", "element": "level", "level": 3, "framework": 1e400}, "framework must be a whole number"),
+    ({"skill": "CSMG", "element": "level", "level": 2.5}, "level must be a whole number"),
+    ({"key": "sfia7.CSMG.name"}, "framework must be a whole number from 8 to 9"),
+])
+def test_candidates_with_impossible_numbers_are_refused(tmp_path, row, says):
+    """Each crashed the run's candidates table before (OverflowError, SchemaError)."""
+    from pipeline.errors import InputError
+    from pipeline.ingest import read_candidates
+
+    _write(tmp_path, "translations/pl/sfia-9/candidates/c.jsonl",
+           (json.dumps({"provider": "P", "text": "t", **row}) + "\n").encode())
+    with pytest.raises(InputError, match=says):
+        read_candidates([tmp_path / "translations"])
+
+
 # --- crashes found by the fuzzers whose fix is outside the readers (strict xfail: they fail now) -------
 
 def _one_line_refusal(capsys, argv) -> tuple[int, str]:
