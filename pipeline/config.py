@@ -197,6 +197,8 @@ def read_toml(path: Path) -> tuple[dict, str]:
         raise ConfigError(path, "not UTF-8 text") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(path, f"invalid TOML: {e}") from None
+    except RecursionError:
+        raise ConfigError(path, "invalid TOML: nested too deeply") from None
     except IsADirectoryError:
         raise ConfigError(path, "is a folder, not a TOML file") from None
     except OSError as e:

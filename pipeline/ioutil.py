@@ -66,6 +66,8 @@ def iter_jsonl(text: str, where: str, what: str = "a JSON object") -> Iterator[t
             obj = json.loads(line)
         except json.JSONDecodeError as e:
             raise InputError(f"{where}:{n}", f"invalid JSON: {e.msg}") from None
+        except RecursionError:
+            raise InputError(f"{where}:{n}", "invalid JSON: nested too deeply") from None
         if not isinstance(obj, dict):
             raise InputError(f"{where}:{n}", f"each line must be {what}")
         yield n, obj

@@ -298,9 +298,6 @@ def test_mask_codes_blanks_placeholders_in_place_for_other_rules():
     assert mask_codes("{1} {2}", {"target": [C("{2}")]}) == "{1}    "
 
 
-@pytest.mark.xfail(strict=True, reason="pipeline/checks/rules_structure.py numbers_differ reads the digits of code "
-                                       "placeholders ({1}, {/1}) as numbers; it should extract the target's numbers "
-                                       "from rules_codes.mask_codes(u.target, u.codes) (offsets unchanged)")
 def test_code_placeholders_are_not_numbers_for_qa207():
     u = U("Kliknij {1}Zapisz{/1}.", "Click Save.", {"source": list(PAIR), "target": list(PAIR)})
     df = run_checks([u], Settings(), only=["QA207"])

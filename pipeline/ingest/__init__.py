@@ -124,8 +124,36 @@ def _read_jsonl(data: bytes, where: str, lang: str | None, framework: int | None
         seg["line"] = n
         if seg["framework"] is None or seg["lang"] is None:
             raise InputError(f"{where}:{n}", "segment has no framework/lang and the path does not tell")
+        problem = _segment_problem(seg)
+        if problem:
+            raise InputError(f"{where}:{n}", problem)
         segs.append(seg)
     return segs
+
+
+def _whole(v, lo: int, hi: int) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi
+
+
+def _segment_problem(seg: dict) -> str | None:
+    """Why a segment object of a JSONL file cannot be a segment (one phrase), or None."""
+    for c in ("skill", "element", "text", "lang", "origin"):
+        if not isinstance(seg[c], str) or (c != "text" and not seg[c].strip()):
+            return f"{c} must be a non-empty string, not {seg[c]!r:.40}"
+    if seg["element"] not in schema.ELEMENTS:
+        return f"element must be one of {', '.join(schema.ELEMENTS)}, not {seg['element']!r:.40}"
+    if not _whole(seg["framework"], 8, 9):
+        return f"framework must be 8 or 9, not {seg['framework']!r:.40}"
+    if seg["marker"] is not None and seg["marker"] not in schema.MARKERS:
+        return f"marker must be one of {', '.join(schema.MARKERS)} or null, not {seg['marker']!r:.40}"
+    level_needed, item_needed = seg["element"] == "level", seg["element"] in ("guidance", "activity")
+    for c, needed, hi in (("level", level_needed, 7), ("item", item_needed, 10_000)):
+        v = seg[c]
+        if needed and not _whole(v, 1, hi):
+            return f"a {seg['element']} segment needs {c} 1-{hi}, not {v!r:.40}"
+        if not needed and v is not None:
+            return f"a {seg['element']} segment has no {c} (found {v!r:.40})"
+    return None
 
 
 def display_path(path: str | os.PathLike, root: str | os.PathLike | None = None) -> str:
@@ -301,14 +329,14 @@ def ingest(sources8: list, sources9: list, translation_paths: list, languages=No
     for fw, paths in ((8, sources8), (9, sources9)):
         df = (read_paths(paths, framework=fw, key_pattern=key_pattern, root=root) if paths
               else schema.empty(schema.SEGMENT))
-        english[fw] = df[df["lang"].map(is_english)].reset_index(drop=True)
+        english[fw] = df[df["lang"].map(is_english).astype(bool)].reset_index(drop=True)
     tr = (read_paths(translation_paths, key_pattern=key_pattern, root=root) if translation_paths
           else schema.empty(schema.SEGMENT))
-    tr = tr[~tr["lang"].map(is_english)]
+    tr = tr[~tr["lang"].map(is_english).astype(bool)]
     cands = read_candidates(translation_paths, key_pattern, root)
     if languages:
         wanted = {langdata.base_tag(x) for x in languages}
-        tr = tr[tr["lang"].map(langdata.base_tag).isin(wanted)]
-        cands = cands[cands["lang"].map(langdata.base_tag).isin(wanted)]
+        tr = tr[tr["lang"].map(langdata.base_tag).isin(wanted).astype(bool)]
+        cands = cands[cands["lang"].map(langdata.base_tag).isin(wanted).astype(bool)]
     return Ingested(english=english, translations=tr.reset_index(drop=True),
                     candidates=cands.reset_index(drop=True))
