@@ -694,3 +694,16 @@ def test_known_empty_tables_keep_their_columns(corpus, capsys, toml):
     code, err = _one_line_refusal(capsys, ["run", "--config", str(cfg), "--out", str(corpus / "r2"),
                                            "--fail-on", "never"])
     assert code in (0, 2) and err.count("\n") <= 1 and "internal error" not in err, err
+
+
+@pytest.mark.xfail(strict=True, reason="pipeline/ingest/__init__.py _read_jsonl, Phrase-pull branch: the framework of "
+                                       "a key (sfia7.CSMG.name) is not checked against schema.FRAMEWORKS, so the "
+                                       "table's schema check fails (exit 3); raise InputError(f'{where}:{n}', "
+                                       "'SFIA 7 is not supported (only 8 and 9)') there, as the XLIFF reader does")
+def test_known_phrase_pull_key_of_an_unsupported_version_is_refused(tmp_path, capsys):
+    p = _write(tmp_path, "translations/pl/sfia-9/pull.jsonl",
+               b'{"key": "sfia7.CSMG.name", "text": "b", "locale": "pl"}\n')
+    capsys.readouterr()
+    code = main(["segments", p])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "pull.jsonl:1" in err, err
