@@ -99,9 +99,13 @@ class Extraction:
         self.pairs = list(self.index)
         self.names = list(metrics)
         self.systems = systems
-        if workers is None:
-            workers = min(2, os.cpu_count() or 1) if len(self.pairs) >= PARALLEL_MIN_PAIRS else 1
-        self.workers = workers
+        # workers: processes for the statistics; 1 = this process. Automatic: on a machine with
+        # c CPUs, min(2, c - 1) worker processes, leaving a CPU to the caller's concurrent work
+        # (consensus, signals: the longer path); this process alone for small inputs.
+        pool_size = workers if workers is not None and workers > 1 else 0
+        if workers is None and len(self.pairs) >= PARALLEL_MIN_PAIRS:
+            pool_size = min(2, (os.cpu_count() or 1) - 1)
+        self.workers = max(1, pool_size)
         self._pool = None
         self._futures: list = []
         compiled = len(self.pairs) >= TER_COMPILED_MIN_PAIRS
@@ -109,11 +113,11 @@ class Extraction:
         self.other_names = [n for n in self.names if n not in self.ter_names]
         _JOB.clear()
         _JOB.update(metrics)
-        if workers > 1:
-            self._pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"))
+        if pool_size:
+            self._pool = ProcessPoolExecutor(pool_size, mp_context=mp.get_context("fork"))
             if self.ter_names:
                 self._ter_future = self._pool.submit(_stats_chunk, (self.ter_names, self.pairs, True))
-            self.n_chunks = min(len(self.pairs), workers * 16)
+            self.n_chunks = min(len(self.pairs), pool_size * 16)
             if self.other_names:
                 self._futures = [self._pool.submit(_stats_chunk, (self.other_names, self.pairs[k::self.n_chunks], False))
                                  for k in range(self.n_chunks)]
