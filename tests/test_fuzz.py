@@ -213,7 +213,11 @@ def mutated_xlsx(draw) -> bytes:
 # Crashes the fuzzers found outside the readers (JSONL field types, deeply nested JSON and TOML,
 # empty tables losing their columns) are fixed; the tests at the end of this file pin them. A new
 # one would be listed here, name -> the one-line internal error it gives, until it is fixed.
-KNOWN: dict[str, re.Pattern] = {}
+KNOWN: dict[str, re.Pattern] = {
+    # pipeline/ingest/__init__.py _read_jsonl (Phrase pull): a key's SFIA version is not checked;
+    # pinned by test_known_phrase_pull_key_of_an_unsupported_version_is_refused
+    "phrase-version": re.compile(r"internal error: SchemaError: \S+\.jsonl: unknown frameworks"),
+}
 
 
 def run_cli(capsys, argv: list[str], known: tuple[str, ...] = ()) -> int:
@@ -586,7 +590,7 @@ def test_segment_keys_of_any_shape(area, capsys, key, fmt):
     else:
         data = json.dumps({"key": key, "text": "b", "locale": "pl"}) + "\n"
     path = _write(area, f"translations/pl/sfia-9/keys.{fmt}", data.encode())
-    run_cli(capsys, ["segments", path], known=("jsonl-types",) if fmt.endswith("jsonl") else ())
+    run_cli(capsys, ["segments", path], known=("phrase-version",) if fmt.endswith("jsonl") else ())
 
 
 @small(40)
