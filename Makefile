@@ -38,4 +38,5 @@ bench-scale: $(STAMP)
 	@$(BIN)/python benchmarks/scale_bench.py
 
 clean:
-	rm -rf $(VENV) $(OUT)/*.html $(OUT)/*.csv $(OUT)/*.jsonl $(OUT)/*.json $(OUT)/*.xml $(OUT)/*.md $(OUT)/*.xlsx
+	rm -rf $(VENV) $(OUT)/*.html $(OUT)/*.csv $(OUT)/*.jsonl $(OUT)/*.json $(OUT)/*.xml $(OUT)/*.md $(OUT)/*.xlsx \
+	       $(OUT)/lang-*/ $(OUT)/drafts/ $(OUT)/.sfia-qa-manifest.json

@@ -110,7 +110,8 @@ def _run(cfg: Config, stage: Path, out_dir: Path, fail_on: str, changed_since: s
     result = RunResult(ingested, aligned, scored, checked.findings, t)
     with t.stage("report"):
         gating = write_reports(result, stage, fail_on=fail_on, changed_since=changed_since,
-                               annotations=annotations, verbose=verbose, root=cfg.root)
+                               annotations=annotations, verbose=verbose, root=cfg.root,
+                               review=cfg.section("review"), key_pattern=cfg.key_pattern)
     rc = gate(gating, fail_on)
     print(summary_line(result.findings, fail_on, rc, changed_since), file=sys.stderr)
     return rc
