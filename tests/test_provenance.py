@@ -107,3 +107,17 @@ def test_every_provenance_rule_is_documented(rule):
 
     c = REGISTRY[rule]
     assert c.group == "markers" and c.rationale and c.func is not None
+
+
+def test_reviewers_see_the_jobs_provenance_on_the_page_and_in_the_summary(root, tmp_path, capsys):
+    assert main(["run", "--config", str(root / "qa.toml"), "--out", str(tmp_path), "--fail-on", "never"]) == 0
+    page = (tmp_path / "lang-pl" / "CSMG.html").read_text(encoding="utf-8")
+    level3 = page[page.index('id="s-CSMG-level-3-0"'):]
+    level3 = level3[:level3.index("</tr>")]
+    assert "MT: Lumen MT · unedited · not confirmed" in level3
+    activity2 = page[page.index('id="s-CSMG-activity-0-2"'):]
+    assert "TM 79% · unedited · confirmed · locked" in activity2[:activity2.index("</tr>")]
+    summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
+    assert "### Provenance from the Phrase TMS job, Polish" in summary
+    assert "| MT\\: Lumen MT · unedited | 5 |" in summary
+    assert "Provenance from the Phrase TMS job, Arabic" not in summary   # no Arabic job in the sample

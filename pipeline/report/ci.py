@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import xml.etree.ElementTree as ET
+from collections import Counter
 from pathlib import Path
 
 from pipeline import schema
@@ -125,6 +126,8 @@ def summary_md(views: list[LangView], fail_on: str, gates, changed_since: str | 
             lines.append(f"| {f['severity']} | {f['code']} {_md(f['check'])} | {_md(f['lang'])} | "
                          f"{_code(f['origin'] or where(f), True)} | {_md(f['message'])} |")
     for v in views:
+        lines += provenance_md(v)
+    for v in views:
         systems = (v.scores or {}).get("systems") or []
         if not systems:
             continue
@@ -165,6 +168,18 @@ def language_table(views: list[LangView]) -> list[str]:
     out += ["", "Segments = " + " + ".join(schema.DRIFT_STATUSES) + (" + no drift" if others else "")
             + " (drift of the English, SFIA 8 → 9). The quality score counts translation findings by MQM "
               "weight per word (`pipeline/data/lqa.toml`); false positives and accepted findings do not count."]
+    return out
+
+
+def provenance_md(v: LangView) -> list[str]:
+    """Where a language's SFIA 9 segments came from, as its Phrase TMS job says (nothing without one)."""
+    badges = [r.get("provenance") for r in v.rows if r.get("provenance")]
+    if not badges:
+        return []
+    counts = Counter(" · ".join(p for p in b.split(" · ") if p not in ("confirmed",)) for b in badges)
+    out = ["", f"### Provenance from the Phrase TMS job, {_md(v.english_name)}", "",
+           "| the job says | segments |", "| --- | ---: |"]
+    out += [f"| {_md(k)} | {n} |" for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
     return out
 
 

@@ -250,6 +250,34 @@ def _drafts_by_key(drafts: pd.DataFrame | None) -> dict[tuple, dict]:
     return out
 
 
+def provenance_badge(prov: dict | None) -> str:
+    """What a TMS job says of a segment, in a few words: 'TM 101% · confirmed', 'MT: Lumen MT ·
+    unedited', 'MT: Verbix · edited · not confirmed', 'translator · locked'."""
+    if not prov:
+        return ""
+    origin = prov.get("trans_origin")
+    score = prov.get("tm_score")
+    if origin == "tm":
+        parts = [f"TM {score:g}%" if score is not None else "TM"]
+    elif origin == "mt":
+        parts = [f"MT: {prov.get('origin_detail') or 'engine not named'}"]
+    elif origin == "human":
+        parts = ["translator"]
+    else:
+        parts = ["origin unknown"]
+    suggestion, text = prov.get("suggestion"), prov.get("tms_text")
+    if origin in ("tm", "mt") and suggestion is not None:
+        from pipeline.text.normalize import ws
+
+        job_text = text if text is not None else prov.get("_text")
+        if job_text is not None:
+            parts.append("unedited" if ws(suggestion) == ws(job_text) else "edited")
+    parts.append("confirmed" if prov.get("confirmed") else "not confirmed")
+    if prov.get("locked"):
+        parts.append("locked")
+    return " · ".join(parts)
+
+
 def draft_source(taken_from: str | None) -> str:
     """'sfia-8' -> 'SFIA 8 translation reused'; 'mt:Kestrel' -> 'MT: Kestrel'."""
     if not taken_from:
@@ -313,13 +341,20 @@ def build(result: RunResult, findings: pd.DataFrame, settings: dict | None = Non
                 r[k] = _int(r[k])
             r["label"] = key_label(r["element"], r["level"], r["item"])
             r["findings"] = []
-            r["candidates"] = cands.get((lang, r["skill"], r["element"], r["level"], r["item"]), [])
-            r["draft"] = None if r["tgt_9"] is not None else drafts.get((lang, r["skill"], r["element"], r["level"],
-                                                                          r["item"]))
+            # SFIA 9 things (candidates, the draft, the SFIA 9 key) belong to rows with an SFIA 9 side: a
+            # bullet removed in SFIA 9 shares its item number with an unrelated new one
+            nine = r["en_9"] is not None or r["tgt_9"] is not None
+            r["candidates"] = cands.get((lang, r["skill"], r["element"], r["level"], r["item"]), []) if nine else []
+            r["draft"] = None if r["tgt_9"] is not None or not nine else drafts.get(
+                (lang, r["skill"], r["element"], r["level"], r["item"]))
             r["id"] = "s-" + "-".join(str(x) for x in (r["skill"], r["element"], r["level"] or 0, r["item"] or 0))
+            if not nine and r["element"] in ("guidance", "activity"):
+                r["id"] += "-sfia8"  # unique beside the SFIA 9 row of the same number
             r["key_8"] = format_key(r["skill"], r["element"], r["level"], r["item_8"], 8, pattern) \
                 if r["item_8"] is not None or r["element"] in ("name", "description", "level") else None
-            r["key_9"] = format_key(r["skill"], r["element"], r["level"], r["item"], 9, pattern)
+            r["key_9"] = format_key(r["skill"], r["element"], r["level"], r["item"], 9, pattern) if nine else None
+            prov = r.get("provenance_tgt_9")
+            r["provenance"] = provenance_badge({**prov, "_text": r["tgt_9"]}) if isinstance(prov, dict) else ""
             r["resolved"] = []
             v.rows.append(r)
             by_key[(r["skill"], r["element"], r["level"], r["item"])] = r

@@ -19,20 +19,13 @@ import re
 import zipfile
 
 from pipeline.report.model import LangView, draft_source
+from pipeline.review.decisions import COL, DECISION_CHOICES, HEADERS  # noqa: F401  (COL: re-exported)
 
 EPOCH = dt.datetime(2000, 1, 1)
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-# One row per finding, worst first. The first seven columns (severity, code and the segment
-# key, with the Phrase key) stay frozen while scrolling; every column has a filter.
-HEADERS = ["severity", "code", "skill", "element", "level", "item", "Phrase key", "check", "message",
-           "English", "translation", "decision", "comment / reason", "corrected translation", "language",
-           "SFIA", "lane", "origin", "finding id", "text is"]
-COL = {"severity": "severity", "code": "code", "key": "Phrase key", "message": "message", "english": "English",
-       "translation": "translation", "decision": "decision", "comment": "comment / reason",
-       "corrected": "corrected translation", "lang": "language", "framework": "SFIA", "origin": "origin",
-       "finding": "finding id"}
+# The columns (HEADERS, COL, DECISION_CHOICES) belong to the decisions model, which reads the
+# filled-in workbook back: pipeline/review/decisions.py.
 FROZEN = "H2"
-DECISION_CHOICES = ("fix", "false positive", "accepted")
 TARGET_COLS = {"translation", "corrected translation"}
 WIDTHS = {"English": 50, "translation": 50, "message": 45, "corrected translation": 45, "comment / reason": 30,
           "origin": 30, "Phrase key": 24, "check": 22, "decision": 14, "finding id": 14}

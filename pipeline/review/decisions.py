@@ -26,6 +26,19 @@ MAX_DECISIONS = 200_000
 MAX_BYTES = 64 * 1024 * 1024
 
 
+# The review workbook (review.xlsx, written by pipeline/report/xlsx.py): one row per finding, worst
+# first; the first seven columns (severity, code and the segment key, with the Phrase key) stay
+# frozen while scrolling; every column has a filter. Read back by load_decisions.
+HEADERS = ["severity", "code", "skill", "element", "level", "item", "Phrase key", "check", "message",
+           "English", "translation", "decision", "comment / reason", "corrected translation", "language",
+           "SFIA", "lane", "origin", "finding id", "text is"]
+COL = {"severity": "severity", "code": "code", "key": "Phrase key", "message": "message", "english": "English",
+       "translation": "translation", "decision": "decision", "comment": "comment / reason",
+       "corrected": "corrected translation", "lang": "language", "framework": "SFIA", "origin": "origin",
+       "finding": "finding id"}
+DECISION_CHOICES = ("fix", "false positive", "accepted")
+
+
 def finding_id(f: dict) -> str:
     """A finding's stable id: the same finding in two runs has the same id (12 hex digits)."""
     parts = [f.get("code"), f.get("lang"), f.get("framework"), f.get("skill"), f.get("element"),
@@ -160,7 +173,6 @@ def dedupe(ds: list[Decision]) -> list[Decision]:
 
 def from_workbook(path: Path) -> list[Decision]:
     """The rows of a review.xlsx (one row per finding) that carry a decision or a correction."""
-    from pipeline.report.xlsx import COL, HEADERS
 
     try:
         from openpyxl import load_workbook
