@@ -43,48 +43,117 @@ def _say_once(key: str, message: str) -> None:
         print(f"sfia-qa: {message}", file=sys.stderr)
 
 
+_STEM_END = re.compile(r"(?<!\\)/|\t| [a-z][a-z]:")
+
+
+def _lazy_dictionary(base: Path):
+    """A spylls dictionary whose .dic entries are parsed when a lookup first asks for their stem.
+
+    spylls parses every entry of the .dic file up front (7 seconds for Polish or Arabic); lookups
+    only ever ask for the entries of one stem (``homonyms``). Here the file is read once into
+    stem -> raw lines, and spylls' own reader parses the lines of a stem on first use, so the
+    results are spylls' exactly, at a fraction of the start-up time."""
+    from spylls.hunspell import Dictionary, readers
+    from spylls.hunspell.data import dic as dic_mod
+    from spylls.hunspell.readers.file_reader import FileReader
+
+    aff, context = readers.read_aff(FileReader(str(base.with_suffix(".aff"))))
+    with open(base.with_suffix(".dic"), encoding=context.encoding, errors="surrogateescape") as f:
+        text = f.read()
+    lines = text.splitlines()
+    # the stems as spylls sees them: IGNORE characters removed (Arabic short vowels); they never
+    # stand in flags, so removing them from the whole file keeps lines aligned
+    keys = text.translate(context.ignore.tr).splitlines() if context.ignore else lines
+    raw: dict[str, list[str]] = {}
+    for n, (line, k) in enumerate(zip(lines, keys, strict=True)):
+        line, k = line.strip(), k.strip()
+        if not line or (n == 0 and line.isdigit()):
+            continue
+        if "\t" in k or ":" in k or "\\" in k:
+            m = _STEM_END.search(k, 1)
+            key = (k[: m.start()] if m else k).replace("\\/", "/")
+        else:
+            key = k.split("/", 1)[0] if not k.startswith("/") else k
+        raw.setdefault(key, []).append(line)
+    lower_map: dict[str, list[str]] = {}
+
+    def lower(stem: str) -> list[str]:
+        if not lower_map:
+            for key in raw:
+                lower_map.setdefault(key.lower(), []).append(key)
+        return lower_map.get(stem, [])
+
+    class LazyDic(dic_mod.Dic):
+        def __init__(self):
+            super().__init__(words=[])
+            self._parsed: dict[str, dic_mod.Dic] = {}
+
+        def _dic(self, key: str) -> dic_mod.Dic:
+            d = self._parsed.get(key)
+            if d is None:
+                lines = [(i + 2, ln) for i, ln in enumerate(raw.get(key, ()))]
+                d = readers.read_dic(iter(lines), aff=aff, context=context) if lines else dic_mod.Dic(words=[])
+                self._parsed[key] = d
+            return d
+
+        def homonyms(self, stem, *, ignorecase=False):
+            if ignorecase:
+                return [w for key in lower(stem) for w in self._dic(key).lowercase_index.get(stem, [])]
+            return self._dic(stem).index.get(stem, [])
+
+    return Dictionary(aff, LazyDic())
+
+
 @cache
 def _load(name: str, dirs: tuple[str, ...]):
     """The spylls dictionary ``name`` (e.g. 'pl_PL') from the first folder that has both files, or None."""
     try:
-        from spylls.hunspell import Dictionary
+        import spylls  # noqa: F401
     except ImportError:
         return None
     for d in dirs:
         base = Path(d) / name
         if base.with_suffix(".aff").is_file() and base.with_suffix(".dic").is_file():
-            return Dictionary.from_files(str(base))
+            return _lazy_dictionary(base)
     return None
 
 
 class Speller:
-    """The union of a language's dictionaries; ``known(word)`` cached per word."""
+    """The union of a language's dictionaries, each loaded when a word first needs it (a word the
+    first one knows never loads the second); ``known(word)`` cached per word."""
 
-    def __init__(self, dictionaries):
-        self.dictionaries = dictionaries
+    def __init__(self, names: tuple[str, ...], dirs: tuple[str, ...]):
+        self.names, self.dirs = names, dirs
+
+    def _dicts(self):
+        for n in self.names:
+            d = _load(n, self.dirs)
+            if d is not None:
+                yield d
 
     @lru_cache(maxsize=200_000)  # noqa: B019 - one speller per language and process (speller())
     def known(self, word: str) -> bool:
-        for d in self.dictionaries:
-            if d.lookup(word):
-                return True
         bare = strip_marks(word)
-        return bare != word and any(d.lookup(bare) for d in self.dictionaries)
+        return any(d.lookup(word) or (bare != word and d.lookup(bare)) for d in self._dicts())
 
 
-def dictionary(name: str, packages: tuple[str, ...] = ()):
-    """One named dictionary, or None (with the skip line) when it is not installed."""
+def _installed(name: str, dirs: tuple[str, ...]) -> bool:
+    return any((Path(d) / f"{name}.aff").is_file() and (Path(d) / f"{name}.dic").is_file() for d in dirs)
+
+
+def dictionary(name: str, packages: tuple[str, ...] = ()) -> bool:
+    """Whether a named dictionary can be used; when not, the skip line (once)."""
     try:
         import spylls  # noqa: F401
     except ImportError:
         _say_once("spylls", "spelling checks skipped: the Python package spylls is not installed")
-        return None
-    d = _load(name, _dirs())
-    if d is None:
+        return False
+    if not _installed(name, _dirs()):
         _say_once(f"dict:{name}", f"spelling checks skipped where they need the Hunspell dictionary {name}: "
                                   f"{name}.aff/.dic not found in {':'.join(_dirs())}"
                                   + (f" (install {' '.join(packages)})" if packages else ""))
-    return d
+        return False
+    return True
 
 
 def speller(lang: str, names: tuple[str, ...] | None = None) -> Speller | None:
@@ -102,10 +171,8 @@ def speller(lang: str, names: tuple[str, ...] | None = None) -> Speller | None:
 
 @cache
 def _speller(names: tuple[str, ...], dirs: tuple[str, ...], packages: tuple[str, ...] = ()) -> Speller | None:
-    ds = [dictionary(n, packages) for n in names]
-    if any(d is None for d in ds):
-        return None
-    return Speller(ds)
+    ok = [dictionary(n, packages) for n in names]
+    return Speller(names, dirs) if all(ok) else None
 
 
 @cache
