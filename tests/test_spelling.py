@@ -98,3 +98,18 @@ def test_a_hostile_giant_word_is_not_given_to_the_speller(tiny_pl):
     t = time.monotonic()
     assert run(units, "QA409").empty
     assert time.monotonic() - t < 5
+
+
+def test_lazy_dictionary_answers_as_spylls_does(tmp_path):
+    from spylls.hunspell import Dictionary
+
+    (tmp_path / "xx.aff").write_text("SET UTF-8\nSFX S Y 2\nSFX S 0 s [^y]\nSFX S y ies y\nIGNORE ́\n",
+                                     encoding="utf-8")
+    (tmp_path / "xx.dic").write_text("5\npolicy/S\nteam/S po:noun\nLondon\nAC\\/DC\nsearch\tst:search\n",
+                                     encoding="utf-8")
+    lazy = rules_spelling._lazy_dictionary(tmp_path / "xx")
+    full = Dictionary.from_files(str(tmp_path / "xx"))
+    for w in ["policy", "policies", "Policies", "teams", "Team", "London", "london", "AC/DC", "search",
+              "searchs", "polićy", "tea"]:
+        assert lazy.lookup(w) == full.lookup(w), w
+    assert lazy.lookup("policies") and not lazy.lookup("policys")
