@@ -55,7 +55,7 @@ def junit_xml(views: list[LangView], fail_on: str, gates) -> str:
             n_tests += 1
             if failing:
                 n_fail += 1
-                worst = min((f["severity"] for f in failing), key=SEVERITY_ORDER.get)
+                worst = min((f["severity"] for f in failing), key=lambda s: SEVERITY_ORDER.get(s, 9))
                 fail = ET.SubElement(case, "failure", type=worst,
                                      message=f"{len(failing)} finding(s) at or above {fail_on}")
                 fail.text = "\n".join(f"{f['origin'] or where(f)}: {f['severity']}: {f['message']}"
@@ -173,7 +173,7 @@ def language_table(views: list[LangView]) -> list[str]:
 
 def provenance_md(v: LangView) -> list[str]:
     """Where a language's SFIA 9 segments came from, as its Phrase TMS job says (nothing without one)."""
-    badges = [r.get("provenance") for r in v.rows if r.get("provenance")]
+    badges = [str(r["provenance"]) for r in v.rows if r.get("provenance")]
     if not badges:
         return []
     counts = Counter(" · ".join(p for p in b.split(" · ") if p not in ("confirmed",)) for b in badges)

@@ -362,8 +362,8 @@ def build(result: RunResult, findings: pd.DataFrame, settings: dict | None = Non
         v.findings = [f for f in recs if f["lang"] == lang]
         _review_state(v, log, by_key, by_key8)
         for f in v.findings:
-            k = (f["skill"], f["element"], f["level"], f["item"])
-            row = (by_key8.get(k) if f["framework"] == 8 else None) or by_key.get(k)
+            fk = (f["skill"], f["element"], f["level"], f["item"])
+            row = (by_key8.get(fk) if f["framework"] == 8 else None) or by_key.get(fk)
             if row is None:
                 v.loose_findings.append(f)
             else:
@@ -372,7 +372,7 @@ def build(result: RunResult, findings: pd.DataFrame, settings: dict | None = Non
             r["findings"].sort(key=by_severity)
             live = [f for f in r["findings"] if not f["review"]]
             r["severities"] = sorted({f["severity"] for f in live if f["code"] not in MT_SIGNALS},
-                                     key=SEVERITY_ORDER.get)
+                                     key=lambda s: SEVERITY_ORDER.get(s, 9))
             r["codes"] = sorted({f["code"] for f in r["findings"]})
             r["defects"] = [f for f in r["findings"] if f["code"] not in MT_SIGNALS]
             r["signals"] = [f for f in r["findings"] if f["code"] in MT_SIGNALS]

@@ -98,7 +98,7 @@ def _suppressions(plan: Plan, path: Path, fps: list[Decision], root: Path) -> No
     added = 0
     rel = path.relative_to(root.resolve()).as_posix() if path.is_relative_to(root.resolve()) else str(path)
     for d in fps:
-        names = {d.code, _check_name(d.code)}
+        names = {d.code, _check_name(d.code or "")}
         cover = next((e for e in existing if str(e.get("check")) in names
                       and (not e.get("lang") or str(e.get("lang")) == d.lang)
                       and fnmatch.fnmatchcase(d.key, str(e.get("key", "")))), None)
@@ -147,7 +147,7 @@ def _correct(plan: Plan, d: Decision, root: Path) -> None:
     if not path.is_file():
         plan.outcomes.append(Outcome(d, "refused", f"{rel} does not exist any more", rel))
         return
-    if "\n" in d.corrected.strip() or "\r" in d.corrected.strip():
+    if "\n" in (d.corrected or "").strip() or "\r" in (d.corrected or "").strip():
         if path.suffix.lower() in (".txt", ".md"):
             plan.outcomes.append(Outcome(d, "refused", f"{rel}: a page line cannot take a line break; "
                                                        "correct it by hand", rel))
@@ -188,7 +188,7 @@ def _page(text: str, line: int | None, d: Decision):
     orig = _norm(d.original)
     if not orig or _norm(body).find(orig) < 0:
         return None, "the text there is no longer the text the reviewer saw"
-    corrected = " ".join(d.corrected.split())
+    corrected = " ".join((d.corrected or "").split())
     if _norm(body) == orig:
         lead = body[: len(body) - len(body.lstrip())]
         new_body = lead + corrected
@@ -223,7 +223,7 @@ def _csv(text: str, line: int | None, d: Decision, delimiter: str | None):
             if len(hits) != 1:
                 return None, ("the cell no longer holds the text the reviewer saw" if not hits
                               else "the text appears in more than one cell of the row")
-            row[hits[0]] = d.corrected.strip()
+            row[hits[0]] = (d.corrected or "").strip()
             out = io.StringIO()
             end = "\r\n" if phys[stop - 1].endswith("\r\n") else "\n"
             csv.writer(out, delimiter=delimiter, lineterminator=end).writerow(row)
@@ -247,7 +247,7 @@ def _jsonl(text: str, line: int | None, d: Decision):
         return None, "the line is not JSON"
     if not isinstance(obj, dict) or not isinstance(obj.get("text"), str) or _norm(obj["text"]) != _norm(d.original):
         return None, "the text there is no longer the text the reviewer saw"
-    obj["text"] = d.corrected.strip()
+    obj["text"] = (d.corrected or "").strip()
     lines[line - 1] = json.dumps(obj, ensure_ascii=False) + raw[len(body):]
     return "".join(lines), None
 
@@ -263,7 +263,7 @@ def plan(decisions: list[Decision], root: Path, suppressions: Path, log: list[di
             p.outcomes.append(Outcome(d, "skipped", "applied before (in the review log)"))
             continue
         if d.decision == "false-positive":
-            if d.code.startswith(_NOT_SUPPRESSIBLE_PREFIXES):
+            if (d.code or "").startswith(_NOT_SUPPRESSIBLE_PREFIXES):
                 p.outcomes.append(Outcome(d, "recorded", "false positive kept in the review log (QA0xx findings "
                                                          "are about the suppressions file itself)"))
             else:

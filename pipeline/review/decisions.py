@@ -106,10 +106,10 @@ def parse_decision(obj, where: str) -> Decision:
         fw = int(fw)
     if fw not in (8, 9):
         raise InputError(where, "framework must be 8 or 9")
-    key = _text(obj.get("key"), where, "key", required=True).strip()
+    key = (_text(obj.get("key"), where, "key", required=True) or "").strip()
     if len(key) > 200 or not key.isprintable() or any(ch in key for ch in "*?[]"):
         raise InputError(where, f"key {key[:60]!r} is not a segment key such as sfia9.CSMG.activity.3")
-    lang = _text(obj.get("lang"), where, "lang", required=True).strip()
+    lang = (_text(obj.get("lang"), where, "lang", required=True) or "").strip()
     if not lang.replace("-", "").replace("_", "").isalnum() or len(lang) > 35:
         raise InputError(where, f"lang {lang[:40]!r} is not a language tag")
     fid = _text(obj.get("finding"), where, "finding")
