@@ -81,6 +81,9 @@ ROUTES = [
     ("GET", re.compile(r"^/v2/projects/([^/]+)/keys/([^/]+)/comments$"), "comments"),
     ("POST", re.compile(r"^/v2/projects/([^/]+)/keys/([^/]+)/comments$"), "create_comment"),
     ("PATCH", re.compile(r"^/v2/projects/([^/]+)/translations/([^/]+)/unverify$"), "unverify"),
+    ("GET", re.compile(r"^/v2/projects/([^/]+)/translations/([^/]+)$"), "translation"),
+    ("PATCH", re.compile(r"^/v2/projects/([^/]+)/translations/([^/]+)$"), "update_translation"),
+    ("POST", re.compile(r"^/v2/projects/([^/]+)/translations$"), "create_translation"),
 ]
 
 
@@ -94,6 +97,7 @@ class FakePhrase:
         self.keys: list[dict] = []
         self.translations: dict[tuple[str, str], dict] = {}  # (locale_id, key_id) -> translation
         self.comments: dict[str, list[dict]] = {}
+        self.writes: list[tuple[str, str, str]] = []  # (method, translation id, content) of each content write
         self.log: list[Exchange] = []
         self.faults: list[dict] = []
         self.in_flight = self.max_in_flight = 0
@@ -340,6 +344,51 @@ class FakePhrase:
                 t["unverified"], t["state"] = True, "unverified"
                 return 200, t, {}
         return None
+
+
+    # One translation by id, as Phrase shows it (translation_details: the translation, its
+    # last editor and word count).
+    def _details(self, t: dict) -> dict:
+        return {**t, "user": {"id": _id("user"), "username": "sfia-bot", "name": "SFIA bot"},
+                "word_count": len((t.get("content") or "").split()),
+                "created_at": "2025-01-01T00:00:00Z", "updated_at": "2025-01-01T00:00:00Z"}
+
+    def _by_id(self, translation_id: str) -> dict | None:
+        return next((t for t in self.translations.values() if t["id"] == translation_id), None)
+
+    def _translation(self, query, body, translation_id):
+        t = self._by_id(translation_id)
+        return None if t is None else (200, self._details(t), {})
+
+    def _update_translation(self, query, body, translation_id):
+        t = self._by_id(translation_id)
+        if t is None:
+            return None
+        data = json.loads(body or b"{}")
+        if not isinstance(data.get("content"), str):
+            return 400, {"message": "content must be a string"}, {}
+        t["content"] = data["content"]
+        self.writes.append(("PATCH", translation_id, data["content"]))
+        self._sorted.pop(t["locale"]["id"], None)
+        return 200, self._details(t), {}
+
+    def _create_translation(self, query, body):
+        data = json.loads(body or b"{}")
+        loc = next((x for x in self.locales if x["id"] == data.get("locale_id")), None)
+        key = self._key(data.get("key_id"))
+        if loc is None or key is None:
+            return None
+        if not isinstance(data.get("content"), str):
+            return 400, {"message": "content must be a string"}, {}
+        old = self.translations.get((loc["id"], key["id"]))
+        if old is not None:  # Phrase keeps one translation per key and locale: the POST updates it
+            old["content"] = data["content"]
+            t = old
+        else:
+            t = self.set_translation(loc, key, data["content"], "translated")
+        self.writes.append(("POST", t["id"], data["content"]))
+        self._sorted.pop(loc["id"], None)
+        return 201, self._details(t), {}
 
 
 class _Server(ThreadingHTTPServer):

@@ -62,9 +62,18 @@ def register(sub) -> None:
     q.add_argument("--out", help="translations folder (default: [phrase] out or translations/)")
     q.set_defaults(func=cmd_pull)
 
-    q = psub.add_parser("push", help="post QA findings as key comments (dry run unless --apply)")
+    q = psub.add_parser("push", help="post QA findings as key comments and reviewers' corrections as "
+                                     "translations (dry run unless --apply)")
     common(q)
-    q.add_argument("--findings", default="reports/findings.jsonl", help="findings file (default: %(default)s)")
+    q.add_argument("--findings", default=None,
+                   help="findings file (default: reports/findings.jsonl, unless only --corrections is given)")
+    q.add_argument("--corrections", default=None, metavar="DECISIONS",
+                   help="reviewers' decisions (review-decisions.json or a filled-in review.xlsx): write each "
+                        "correction to Phrase where Phrase still holds the text the reviewer saw")
+    q.add_argument("--include-false-positives", action="store_true",
+                   help="with --corrections: also post each false positive as a key comment with its reason")
+    q.add_argument("--translations", default=None,
+                   help="folder of pulled translations, for their Phrase ids (default: [phrase] out or translations/)")
     q.add_argument("--min-severity", choices=SEVERITIES, default=None,
                    help="post findings at or above this (default: [phrase] min_severity or warning)")
     q.add_argument("--apply", action="store_true", help="really post comments and unverify translations")
@@ -176,29 +185,62 @@ def cmd_push(args) -> int:
     from pipeline.phrase import sync
 
     cfg, section = _config(args)
-    findings = sync.read_findings(Path(args.findings))
+    if args.include_false_positives and not args.corrections:
+        raise ConfigError("--include-false-positives", "needs --corrections DECISIONS")
+    findings_path = args.findings or (None if args.corrections else "reports/findings.jsonl")
+    findings = sync.read_findings(Path(findings_path)) if findings_path else None
+    decisions = None
+    if args.corrections:
+        from pipeline.review.decisions import load_decisions
+
+        decisions = load_decisions(args.corrections)
     min_sev = args.min_severity or _setting(None, section, "min_severity", cfg, "warning")
     if min_sev not in SEVERITIES:
         raise ConfigError(cfg.path, f"[phrase] min_severity must be one of {', '.join(SEVERITIES)}")
+    framework = _setting(None, section, "framework", cfg, 9, int)
+    locale_map = _setting(None, section, "locale_map", cfg, {}, dict)
+    translations = Path(args.translations) if args.translations else \
+        cfg.resolve(_setting(None, section, "out", cfg, "translations"))
     client, project = _client(args, cfg, section, read_only=not args.apply)
+    summary = []
     with client:
-        plan = sync.plan_push(client, project, findings, min_severity=min_sev, pattern=cfg.key_pattern,
-                              default_framework=_setting(None, section, "framework", cfg, 9, int),
-                              locale_map=_setting(None, section, "locale_map", cfg, {}, dict))
-        for s in plan.skipped:
-            _say(f"skip: {args.findings} {s}")
-        if args.apply:
-            n = sync.apply_push(client, project, plan, say=print)
-        else:
-            for a in plan.actions:
-                print(a.line(False))
-            n = 0
-    comments = sum(a.kind == "comment" for a in plan.actions)
-    unverify = sum(a.kind == "unverify" for a in plan.actions)
+        if findings is not None:
+            plan = sync.plan_push(client, project, findings, min_severity=min_sev, pattern=cfg.key_pattern,
+                                  default_framework=framework, locale_map=locale_map)
+            for s in plan.skipped:
+                _say(f"skip: {findings_path} {s}")
+            if args.apply:
+                n = sync.apply_push(client, project, plan, say=print)
+            else:
+                for a in plan.actions:
+                    print(a.line(False))
+                n = 0
+            comments = sum(a.kind == "comment" for a in plan.actions)
+            unverify = sum(a.kind == "unverify" for a in plan.actions)
+            if args.apply:
+                summary.append(f"{n} action(s) ({comments} comment(s), {unverify} unverified); "
+                               f"{plan.already} finding(s) already commented")
+            else:
+                summary.append(f"would post {comments} comment(s) and unverify {unverify} translation(s); "
+                               f"{plan.already} finding(s) already commented")
+        if decisions is not None:
+            rplan = sync.plan_corrections(client, project, decisions, pattern=cfg.key_pattern, locale_map=locale_map,
+                                          translations=translations,
+                                          include_false_positives=args.include_false_positives)
+            for s in rplan.skipped:
+                _say(f"skip: {args.corrections} {s}")
+            if args.apply:
+                sync.apply_corrections(client, project, rplan, say=print)
+            else:
+                for ra in rplan.actions:
+                    print(ra.line(False))
+            counts = {k: sum(a.kind == k for a in rplan.actions) for k in ("update", "create", "comment")}
+            u, c, m = (("updated", "created", "posted") if args.apply else ("would update", "create", "post"))
+            summary.append(f"corrections: {u} {counts['update']} translation(s), {c} {counts['create']}, "
+                           f"{m} {counts['comment']} comment(s); {rplan.already} decision(s) already in Phrase; "
+                           f"{len(rplan.skipped)} skipped")
     if args.apply:
-        print(f"done: {n} action(s) ({comments} comment(s), {unverify} unverified); "
-              f"{plan.already} finding(s) already commented; {_stats(client)}")
+        print(f"done: {'; '.join(summary)}; {_stats(client)}")
     else:
-        print(f"dry run: would post {comments} comment(s) and unverify {unverify} translation(s); "
-              f"{plan.already} finding(s) already commented; run again with --apply to do it")
+        print(f"dry run: {'; '.join(summary)}; run again with --apply to do it")
     return 0

@@ -39,6 +39,7 @@ from pipeline.phrase.http import (  # noqa: F401  (re-exported: PageCache, RateL
     PageCache,
     Secret,
     Transport,
+    check_items,
 )
 
 log = logging.getLogger("pipeline.phrase")
@@ -69,6 +70,9 @@ LOCALE = {"id": str, "code": str}
 TRANSLATION = {"id": str, "key": dict, "key.name": str, "content": (str, type(None))}
 KEY = {"id": str, "name": str}
 KEY_TRANSLATION = {"id": str, "locale": dict, "locale.id": str}
+# One translation read or written by id: its key and locale say which segment it is.
+TRANSLATION_ONE = {"id": str, "content": (str, type(None)), "key": dict, "key.id": str, "locale": dict,
+                   "locale.id": str}
 COMMENT = {"id": str, "message": (str, type(None))}
 
 
@@ -123,6 +127,39 @@ class PhraseClient(Transport):
         resp = self.request("POST", self.url(f"/projects/{_q(project)}/keys/{_q(key_id)}/comments"), json=body,
                             what=f"key {key_id!r} of project {project!r}")
         return self.json(resp, "phrase POST comment")
+
+    def translation(self, project: str, translation_id: str) -> dict:
+        """One translation by id (``GET /projects/{project_id}/translations/{id}``)."""
+        where = f"phrase GET translation {translation_id!r}"
+        resp = self.request("GET", self.url(f"/projects/{_q(project)}/translations/{_q(translation_id)}"),
+                            what=f"translation {translation_id!r} of project {project!r}")
+        return self._one(resp, where)
+
+    def update_translation(self, project: str, translation_id: str, content: str) -> dict:
+        """Set a translation's content (``PATCH /projects/{project_id}/translations/{id}``).
+        Setting the same content twice leaves the same state, so the transport may resend it
+        after a lost answer; callers compare the content before they decide to write."""
+        where = f"phrase PATCH translation {translation_id!r}"
+        resp = self.request("PATCH", self.url(f"/projects/{_q(project)}/translations/{_q(translation_id)}"),
+                            json={"content": content}, what=f"translation {translation_id!r} of project {project!r}")
+        return self._one(resp, where)
+
+    def create_translation(self, project: str, key_id: str, locale_id: str, content: str) -> dict:
+        """A new translation of a key in a locale (``POST /projects/{project_id}/translations``).
+        A lost answer raises :class:`~pipeline.phrase.errors.AmbiguousWriteError`: the caller
+        looks the translation up before posting again."""
+        where = "phrase POST translation"
+        resp = self.request("POST", self.url(f"/projects/{_q(project)}/translations"),
+                            json={"key_id": key_id, "locale_id": locale_id, "content": content},
+                            what=f"key {key_id!r} of project {project!r}")
+        return self._one(resp, where)
+
+    def _one(self, resp, where: str) -> dict:
+        data = self.json(resp, where)
+        if not isinstance(data, dict):
+            raise E.ResponseError(where, f"HTTP {resp.status_code} with a body that is not a translation object")
+        check_items([data], TRANSLATION_ONE, where)
+        return data
 
     def unverify(self, project: str, translation_id: str) -> dict:
         resp = self.request("PATCH", self.url(f"/projects/{_q(project)}/translations/{_q(translation_id)}/unverify"),

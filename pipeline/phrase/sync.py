@@ -20,6 +20,7 @@ import json
 import os
 import re
 import tempfile
+import unicodedata
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -413,6 +414,18 @@ def plan_push(client: PhraseClient, project: str, findings: list[dict], *, min_s
     return plan
 
 
+def comment_once(client: PhraseClient, project: str, key_id: str, message: str, marker: str,
+                 locale_ids: list[str] | None) -> None:
+    """Post a key comment carrying ``marker``; when the answer to the POST is lost, look for the
+    marker among the key's comments before posting again (the POST may have landed)."""
+    try:
+        client.create_comment(project, key_id, message, locale_ids)
+    except E.AmbiguousWriteError:
+        posted = any(marker in (c.get("message") or "") for c in client.comments(project, key_id))
+        if not posted:
+            client.create_comment(project, key_id, message, locale_ids)
+
+
 def apply_push(client: PhraseClient, project: str, plan: PushPlan, say: Callable[[str], None]) -> int:
     """Carry out the plan, 4 at a time; return the number of actions done."""
 
@@ -422,13 +435,7 @@ def apply_push(client: PhraseClient, project: str, plan: PushPlan, say: Callable
             client.unverify(project, a.translation_id)
             return a
         assert a.key_id is not None and a.message is not None and a.marker is not None  # set for every comment
-        try:
-            client.create_comment(project, a.key_id, a.message, [a.locale_id] if a.locale_id else None)
-        except E.AmbiguousWriteError:
-            # The POST may have landed: look for its marker before posting again.
-            posted = any(a.marker in (c.get("message") or "") for c in client.comments(project, a.key_id))
-            if not posted:
-                client.create_comment(project, a.key_id, a.message, [a.locale_id] if a.locale_id else None)
+        comment_once(client, project, a.key_id, a.message, a.marker, [a.locale_id] if a.locale_id else None)
         return a
 
     # One key's actions in plan order (its comments appear in a stable order), keys in parallel.
@@ -436,6 +443,332 @@ def apply_push(client: PhraseClient, project: str, plan: PushPlan, say: Callable
     for a in plan.actions:
         per_key.setdefault(a.key, []).append(a)
     with ThreadPoolExecutor(max_workers=client.max_workers, thread_name_prefix="phrase-push") as pool:
+        done = [a for acts in pool.map(lambda acts: [do(a) for a in acts], per_key.values()) for a in acts]
+    for a in done:
+        say(a.line(True))
+    return len(done)
+
+
+# ---------------------------------------------------------------------------- push: reviewers' decisions
+# A review decision's comment carries the decision's fingerprint (16 hex digits).
+REVIEW_MARKER_RE = re.compile(r"\[sfia-qa:review:([0-9a-f]{16})\]")
+_ID_MAX = 200
+
+
+def review_marker(d) -> str:
+    return f"[sfia-qa:review:{d.fingerprint}]"
+
+
+def _norm(s: str | None) -> str:
+    """Text as a reviewer sees it: Unicode NFC, runs of white space as one space."""
+    return unicodedata.normalize("NFC", " ".join((s or "").split()))
+
+
+def _same(a: str | None, b: str | None) -> bool:
+    return _norm(a) == _norm(b)
+
+
+def phrase_key_of(d, pattern: str) -> str | None:
+    """A decision's segment key as the configured ``[keys] pattern`` spells it (the key may be
+    in that pattern or in the default one); None when it is not a SFIA segment key."""
+    for p in dict.fromkeys((pattern, DEFAULT_PATTERN)):
+        try:
+            parsed = parse_key(d.key, p)
+        except ValueError:
+            parsed = None
+        if parsed is not None:
+            try:
+                return format_key(parsed["skill"], parsed["element"], parsed["level"], parsed["item"],
+                                  parsed["framework"] or d.framework, pattern)
+            except (KeyError, ValueError, TypeError):
+                return None
+    return None
+
+
+def locale_for(lang: str, locales: list[dict], locale_map: dict[str, str]) -> tuple[dict | None, str]:
+    """The Phrase locale a decision's language means: the locale whose ``[phrase.locale_map]``
+    folder or code is ``lang``, else the one non-default locale of the same base language.
+    -> (locale, "") or (None, why)."""
+    lang = langdata.normalize_tag(lang)
+    exact = [loc for loc in locales if lang_of(loc, locale_map) == lang
+             or langdata.normalize_tag(str(loc.get("code") or "")) == lang]
+    if not exact:
+        base = langdata.base_tag(lang)
+        exact = [loc for loc in locales if not loc.get("default")
+                 and langdata.base_tag(str(loc.get("code") or "")) == base]
+    exact = list({loc["id"]: loc for loc in exact}.values())
+    if len(exact) == 1:
+        return exact[0], ""
+    if not exact:
+        return None, f"language {lang} is not a locale of the project"
+    return None, (f"language {lang} matches several locales ({', '.join(sorted(str(x.get('code')) for x in exact))}):"
+                  " name one in [phrase.locale_map]")
+
+
+def _ok_id(v) -> bool:
+    return isinstance(v, str) and 0 < len(v) <= _ID_MAX and v.isprintable()
+
+
+def pulled_index(folder: Path | None) -> dict[tuple[str, str], dict]:
+    """(key, locale id) -> {translation_id, key_id} from the files ``pull`` wrote
+    (``<folder>/<lang>/phrase/sfia-<N>.jsonl``). Lines whose ids are not plain strings are
+    ignored (the file is a cache of ids, not an authority: Phrase is asked for the content)."""
+    out: dict[tuple[str, str], dict] = {}
+    if folder is None or not Path(folder).is_dir():
+        return out
+    for path in sorted(Path(folder).glob("*/phrase/sfia-*.jsonl")):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise InputError(path, f"cannot read the pulled translations: {type(e).__name__}") from None
+        for _, rec in iter_jsonl(text, str(path)):
+            key, lid = rec.get("key"), rec.get("locale_id")
+            if not (isinstance(key, str) and isinstance(lid, str) and _ok_id(key) and _ok_id(lid)):
+                continue
+            ids = {name: rec.get(name) for name in ("translation_id", "key_id") if _ok_id(rec.get(name))}
+            out.setdefault((key, lid), ids)
+    return out
+
+
+@dataclass(order=True)
+class ReviewAction:
+    key: str
+    lang: str
+    order: int  # the translation before the comments of the same key
+    kind: str   # 'update', 'create' or 'comment'
+    detail: str
+    key_id: str = field(default="", compare=False)
+    locale_id: str = field(default="", compare=False)
+    translation_id: str | None = field(default=None, compare=False)
+    content: str | None = field(default=None, compare=False)
+    original: str | None = field(default=None, compare=False)
+    message: str | None = field(default=None, compare=False)
+    marker: str | None = field(default=None, compare=False)
+
+    def line(self, done: bool) -> str:
+        verb = {"update": ("would update", "updated"), "create": ("would create", "created"),
+                "comment": ("would comment", "commented")}[self.kind]
+        return f"{verb[done]:<15} {self.key} [{self.lang}] {self.detail}"
+
+
+@dataclass
+class ReviewPlan:
+    actions: list[ReviewAction] = field(default_factory=list)
+    already: int = 0          # decisions whose correction and comment are both in Phrase already
+    skipped: list[str] = field(default_factory=list)
+
+
+def _one_line(s: str, n: int = 80) -> str:
+    s = " ".join(str(s).split())
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def review_comment(d, kind: str) -> str:
+    what = d.code or "edit"
+    if kind == "false-positive":
+        lines = [f"sfia-qa review: {what} is a false positive [{d.lang}]: {d.reason}"]
+    else:
+        lines = [f"sfia-qa review: {what} corrected by the reviewer [{d.lang}]",
+                 f"Corrected: «{d.corrected.strip()}»"]
+        if d.original:
+            lines.append(f"Was: «{d.original.strip()}»")
+    if d.comment:
+        lines.append(f"Reviewer: {d.comment}")
+    lines.append(review_marker(d))
+    return "\n".join(lines)
+
+
+def _where(d) -> str:
+    return f"{d.code or 'edit'} {d.key} ({d.lang})"
+
+
+def _wanted(decisions: list, pattern: str, include_false_positives: bool, plan: ReviewPlan) -> list[tuple]:
+    """(decision, Phrase key, 'correction' or 'false-positive') of the decisions to push."""
+    out = []
+    for d in decisions:
+        if d.corrected is not None:
+            kind = "correction"
+        elif include_false_positives and d.decision == "false-positive":
+            kind = "false-positive"
+        else:
+            continue  # accepted, or a fix without a corrected text: nothing for Phrase
+        key = phrase_key_of(d, pattern)
+        if key is None:
+            plan.skipped.append(f"{_where(d)}: not a SFIA segment key in the pattern {pattern!r}")
+            continue
+        out.append((d, key, kind))
+    return out
+
+
+def _current(client: PhraseClient, project: str, key: str, key_id: str, need: list[str],
+             pulled: dict) -> dict[str, dict | None]:
+    """Locale id -> the key's translation in Phrase now (None: there is none). By the pulled
+    translation id when there is one (and it still belongs to this key and locale), else
+    from the key's translations."""
+    current: dict[str, dict | None] = {}
+    lookup = False
+    for lid in need:
+        tid = pulled.get((key, lid), {}).get("translation_id")
+        t = None
+        if tid:
+            try:
+                t = client.translation(project, tid)
+            except E.NotFoundError:
+                t = None  # deleted since the pull: look the key up
+            if t is not None and (t["key"]["id"] != key_id or t["locale"]["id"] != lid):
+                t = None  # the pulled ids do not belong together (a stale or edited file)
+        if t is None:
+            lookup = True
+        else:
+            current[lid] = t
+    if lookup:
+        found: dict[str, dict] = {}
+        for t in client.key_translations(project, key_id):
+            if t.get("plural_suffix") or not isinstance(t.get("content"), (str, type(None))):
+                continue  # a plural form, or no usable content
+            found.setdefault(t["locale"]["id"], t)
+        for lid in need:
+            current.setdefault(lid, found.get(lid))
+    return current
+
+
+def _plan_correction(plan: ReviewPlan, d, key: str, key_id: str, loc: dict, t: dict | None,
+                     written: set[str]) -> bool:
+    """Add the write a correction needs (if any); False when it must not go ahead."""
+    now = None if t is None else (t.get("content") or "")
+    content = d.corrected.strip()
+    lang = langdata.normalize_tag(d.lang)
+    if now is not None and _same(now, content):
+        return True  # corrected already (an earlier push, or by hand in Phrase)
+    if not _same(now or "", d.original):
+        what = "was deleted" if now is None else "was changed"
+        plan.skipped.append(f"{_where(d)}: the {loc.get('code')} translation {what} in Phrase since the review; "
+                            "not overwritten")
+        return False
+    if loc["id"] in written:
+        return True  # another decision about the same translation, with the same text
+    written.add(loc["id"])
+    if t is None:
+        plan.actions.append(ReviewAction(key, lang, 0, "create", f"«{_one_line(content)}»", key_id=key_id,
+                                         locale_id=loc["id"], content=content))
+    else:
+        plan.actions.append(ReviewAction(key, lang, 0, "update", f"«{_one_line(now or '')}» -> «{_one_line(content)}»",
+                                         key_id=key_id, locale_id=loc["id"], translation_id=t["id"],
+                                         content=content, original=now))
+    return True
+
+
+def plan_corrections(client: PhraseClient, project: str, decisions: list, *, pattern: str = DEFAULT_PATTERN,
+                     locale_map: dict | None = None, translations: Path | None = None,
+                     include_false_positives: bool = False) -> ReviewPlan:
+    """What pushing reviewers' decisions would do; reads only. A correction is written only
+    where Phrase still holds the text the reviewer saw (no translation counts as an empty
+    one); a newer edit is never overwritten. Each decision's comment carries its marker and is
+    planned only when the key has no comment with that marker yet."""
+    locale_map = dict(locale_map or {})
+    plan = ReviewPlan()
+    wanted = _wanted(decisions, pattern, include_false_positives, plan)
+    if not wanted:
+        return plan
+    locales = client.locales(project)
+    pulled = pulled_index(translations)
+    by_key: dict[str, list[tuple]] = {}
+    for d, key, kind in wanted:
+        loc, why = locale_for(d.lang, locales, locale_map)
+        if loc is None:
+            plan.skipped.append(f"{_where(d)}: {why}")
+        elif kind == "correction" and loc.get("default"):
+            plan.skipped.append(f"{_where(d)}: {loc.get('code')} is the project's source locale; not written")
+        else:
+            by_key.setdefault(key, []).append((d, kind, loc))
+
+    def inspect(key: str):
+        mine = by_key[key]
+        key_id = next((pulled[(key, loc["id"])]["key_id"] for _, _, loc in mine
+                       if pulled.get((key, loc["id"]), {}).get("key_id")), None)
+        if key_id is None:
+            k = client.find_key(project, key)
+            if k is None:
+                return key, None, set(), {}
+            key_id = k["id"]
+        have: set[str] = set()
+        for c in client.comments(project, key_id):
+            have.update(f"[sfia-qa:review:{m}]" for m in REVIEW_MARKER_RE.findall(c.get("message") or ""))
+        need = sorted({loc["id"] for _, kind, loc in mine if kind == "correction"})
+        return key, key_id, have, _current(client, project, key, key_id, need, pulled)
+
+    with ThreadPoolExecutor(max_workers=client.max_workers, thread_name_prefix="phrase-review") as pool:
+        inspected = list(pool.map(inspect, sorted(by_key)))
+    for key, key_id, have, current in inspected:
+        mine = by_key[key]
+        if key_id is None:
+            plan.skipped.extend(f"{_where(d)}: key {key} is not in the Phrase project" for d, _, _ in mine)
+            continue
+        texts: dict[str, set[str]] = {}  # several corrections of one translation must agree
+        for d, kind, loc in mine:
+            if kind == "correction":
+                texts.setdefault(loc["id"], set()).add(_norm(d.corrected))
+        written: set[str] = set()
+        for d, kind, loc in mine:
+            if kind == "correction":
+                if len(texts[loc["id"]]) > 1:
+                    plan.skipped.append(f"{_where(d)}: the reviewers' corrections of this translation differ; "
+                                        "none written")
+                    continue
+                if not _plan_correction(plan, d, key, key_id, loc, current.get(loc["id"]), written):
+                    continue  # no comment about a correction that was not made
+            m = review_marker(d)
+            if m in have:
+                plan.already += 1
+                continue
+            have.add(m)
+            detail = (f"false positive {d.code}: {_one_line(d.reason)}" if kind == "false-positive"
+                      else f"review of {d.code or 'an edit'}" + (f": {_one_line(d.comment)}" if d.comment else ""))
+            plan.actions.append(ReviewAction(key, langdata.normalize_tag(d.lang), 1, "comment", detail,
+                                             key_id=key_id, locale_id=loc["id"], message=review_comment(d, kind),
+                                             marker=m))
+    plan.actions.sort()
+    return plan
+
+
+def _create_once(client: PhraseClient, project: str, a: ReviewAction) -> None:
+    """Create a translation; when the answer is lost, look the key's translations up before
+    posting again: created already (our text) is done, created by someone else is left alone."""
+    assert a.content is not None
+    try:
+        client.create_translation(project, a.key_id, a.locale_id, a.content)
+        return
+    except E.AmbiguousWriteError as e:
+        lost = e
+    there = [t for t in client.key_translations(project, a.key_id)
+             if t["locale"]["id"] == a.locale_id and not t.get("plural_suffix")]
+    if not there:
+        client.create_translation(project, a.key_id, a.locale_id, a.content)
+    elif not any(_same(t.get("content") if isinstance(t.get("content"), str) else "", a.content) for t in there):
+        raise E.AmbiguousWriteError("phrase POST translation",
+                                    f"({lost}) the answer to creating {a.key} [{a.lang}] was lost and the key now has "
+                                    "another translation in that locale; not written again: check it in Phrase")
+
+
+def apply_corrections(client: PhraseClient, project: str, plan: ReviewPlan, say: Callable[[str], None]) -> int:
+    """Carry out the plan: per key, the translation first and then its comments (a comment is
+    never posted for a correction that was not written); keys 4 at a time. -> actions done."""
+
+    def do(a: ReviewAction) -> ReviewAction:
+        if a.kind == "update":
+            assert a.translation_id is not None and a.content is not None
+            client.update_translation(project, a.translation_id, a.content)
+        elif a.kind == "create":
+            _create_once(client, project, a)
+        else:
+            assert a.message is not None and a.marker is not None
+            comment_once(client, project, a.key_id, a.message, a.marker, [a.locale_id] if a.locale_id else None)
+        return a
+
+    per_key: dict[str, list[ReviewAction]] = {}
+    for a in plan.actions:
+        per_key.setdefault(a.key, []).append(a)
+    with ThreadPoolExecutor(max_workers=client.max_workers, thread_name_prefix="phrase-review") as pool:
         done = [a for acts in pool.map(lambda acts: [do(a) for a in acts], per_key.values()) for a in acts]
     for a in done:
         say(a.line(True))
