@@ -279,6 +279,19 @@ def test_findings_and_corrections_together(env, clock, capsys):
                                            "0 finding(s) already commented; corrections: would update 1 ")
 
 
+def test_a_translation_without_its_text_stops_the_run_before_any_write(env, clock, capsys):
+    fake = project(clock)
+    pl = next(loc for loc in fake.locales if loc["code"] == "pl-PL")
+    key = next(k for k in fake.keys if k["name"] == LVL5)
+    broken = [{"id": "t1", "locale": {"id": pl["id"], "name": "pl-PL", "code": "pl-PL"}}]  # no content
+    fake.inject("body", path=f"/keys/{key['id']}/translations", body=json.dumps(broken).encode())
+    path = write_decisions(env / "d.json", [decision(LVL5, original="", corrected="Nowy")])
+    with fake:
+        rc, out, err = push(capsys, fake, path, "--apply")
+    assert rc == 2 and not writes(fake)
+    assert len(err.strip().splitlines()) == 1 and "has no valid 'content'" in err
+
+
 def test_bad_decisions_file_is_one_line_and_exit_2(env, clock, capsys):
     fake = project(clock)
     bad = env / "d.json"

@@ -32,7 +32,7 @@ from pipeline.ioutil import iter_jsonl
 from pipeline.keys import DEFAULT_PATTERN, format_key, parse_key
 from pipeline.phrase import errors as E
 from pipeline.phrase.client import PageCache, PhraseClient
-from pipeline.phrase.http import shorten
+from pipeline.phrase.http import check_items, shorten
 from pipeline.schema import ELEMENT_ORDER, SEVERITY_RANK
 
 MARKER_RE = re.compile(r"\[sfia-qa:([0-9a-f]{12})\]")
@@ -453,6 +453,7 @@ def apply_push(client: PhraseClient, project: str, plan: PushPlan, say: Callable
 # A review decision's comment carries the decision's fingerprint (16 hex digits).
 REVIEW_MARKER_RE = re.compile(r"\[sfia-qa:review:([0-9a-f]{16})\]")
 _ID_MAX = 200
+COMMENT_QUOTE = 1000  # characters of a text quoted in a comment (the translation itself is never cut)
 
 
 def review_marker(d) -> str:
@@ -566,14 +567,14 @@ def _one_line(s: str, n: int = 80) -> str:
 def review_comment(d, kind: str) -> str:
     what = d.code or "edit"
     if kind == "false-positive":
-        lines = [f"sfia-qa review: {what} is a false positive [{d.lang}]: {d.reason}"]
+        lines = [f"sfia-qa review: {what} is a false positive [{d.lang}]: {_one_line(d.reason, COMMENT_QUOTE)}"]
     else:
         lines = [f"sfia-qa review: {what} corrected by the reviewer [{d.lang}]",
-                 f"Corrected: «{d.corrected.strip()}»"]
+                 f"Corrected: «{_one_line(d.corrected, COMMENT_QUOTE)}»"]
         if d.original:
-            lines.append(f"Was: «{d.original.strip()}»")
+            lines.append(f"Was: «{_one_line(d.original, COMMENT_QUOTE)}»")
     if d.comment:
-        lines.append(f"Reviewer: {d.comment}")
+        lines.append(f"Reviewer: {_one_line(d.comment, COMMENT_QUOTE)}")
     lines.append(review_marker(d))
     return "\n".join(lines)
 
@@ -623,10 +624,12 @@ def _current(client: PhraseClient, project: str, key: str, key_id: str, need: li
             current[lid] = t
     if lookup:
         found: dict[str, dict] = {}
-        for t in client.key_translations(project, key_id):
-            if t.get("plural_suffix") or not isinstance(t.get("content"), (str, type(None))):
-                continue  # a plural form, or no usable content
-            found.setdefault(t["locale"]["id"], t)
+        items = client.key_translations(project, key_id)
+        # The text decides whether a correction may be written: a translation without it is a broken answer.
+        check_items(items, {"content": (str, type(None))}, f"phrase GET key {shorten(key_id)} translations")
+        for t in items:
+            if not t.get("plural_suffix"):
+                found.setdefault(t["locale"]["id"], t)
         for lid in need:
             current.setdefault(lid, found.get(lid))
     return current
