@@ -1,4 +1,4 @@
-"""``sfia-qa phrase pull`` and ``sfia-qa phrase push``.
+"""``sfia-qa phrase pull`` and ``sfia-qa phrase push`` (findings and reviewers' corrections).
 
 Settings come from the command line, then ``qa.toml`` ``[phrase]``::
 
@@ -16,6 +16,11 @@ Settings come from the command line, then ``qa.toml`` ``[phrase]``::
     max_bytes = 52428800                    # largest response body (50 MB)
     [phrase.locale_map]                     # optional: Phrase locale code -> translations/<lang>/
     "pl-PL" = "pl"
+
+``push --corrections review-decisions.json`` writes reviewers' corrections as translations
+(only where Phrase still holds the text the reviewer saw) and posts one marked comment per
+decision; see :func:`pipeline.phrase.sync.plan_corrections`. ``--findings`` and
+``--corrections`` go alone or together; without ``--apply`` nothing is written.
 
 The token is read from the environment (``PHRASE_ACCESS_TOKEN`` by default). ``[phrase] token``
 works too but puts a secret in a file that gets committed: don't.
@@ -76,7 +81,8 @@ def register(sub) -> None:
                    help="folder of pulled translations, for their Phrase ids (default: [phrase] out or translations/)")
     q.add_argument("--min-severity", choices=SEVERITIES, default=None,
                    help="post findings at or above this (default: [phrase] min_severity or warning)")
-    q.add_argument("--apply", action="store_true", help="really post comments and unverify translations")
+    q.add_argument("--apply", action="store_true",
+                   help="really post comments, unverify translations and write corrections")
     q.set_defaults(func=cmd_push)
 
 
