@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from pipeline.score import consensus as consensus_mod
 from pipeline.score import metrics as M
+from pipeline.score import sacrebleu_api as api
 from pipeline.score import signals as S
 from pipeline.score.inputs import Corpus
 
@@ -71,7 +72,7 @@ def _measure(corpus: Corpus, st: Settings, names: list[str], texts: list, scored
     if chrf_stats is not None:
         stats["chrf"] = chrf_stats
     primary = st.primary if st.primary in metric_objs else wanted[0]
-    actual = {s: metric_objs[primary]._aggregate_and_compute(stats[primary][s]).score for s in names}
+    actual = {s: api.score_of_statistics(metric_objs[primary], stats[primary][s]).score for s in names}
     sign = -1 if primary in M.LOWER_IS_BETTER else 1
     baseline = sorted(names, key=lambda s: (-sign * actual[s], s))[0]
     results, sigs = {}, {}

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from sacrebleu.metrics import BLEU, CHRF, TER
-from sacrebleu.significance import _compute_p_value, estimate_ci
+from pipeline.score import sacrebleu_api as api
+from pipeline.score.sacrebleu_api import estimate_ci
 
 from pipeline.score import pairchrf, ter
 
@@ -72,8 +73,8 @@ def _stats_chunk(args: tuple[list[str], list[tuple[int, str]], bool]) -> dict[st
         if compiled_ter and ter.supported(m):
             out[name] = ter.segment_statistics(m, pairs)  # compiled (or sacrebleu's, noticed)
             continue
-        cache = m._ref_cache
-        out[name] = [m._compute_segment_statistics(m._preprocess_segment(h), cache[i]) for i, h in pairs]
+        cache = api.ref_cache(m)
+        out[name] = [api.segment_statistics(m, api.preprocess(m, h), cache[i]) for i, h in pairs]
     return out
 
 
@@ -178,14 +179,14 @@ def chrf_stats(metric, systems: dict[str, Sequence[str]], refs: Sequence[Sequenc
         row: list = [None] * len(names)
         for t_i, (text, who) in enumerate(by_text.items()):
             if arr is None:
-                stats = metric._compute_segment_statistics(text, metric._ref_cache[k])
+                stats = api.segment_statistics(metric, text, api.ref_cache(metric)[k])
             elif len(seg_refs) == 1:
                 stats = arr[t_i, 0].tolist()
             else:
                 best, best_f = None, -1.0
                 for r_i in range(len(seg_refs)):
                     cand = arr[t_i, r_i].tolist()
-                    f = metric._compute_f_score(cand)
+                    f = api.chrf_f_score(metric, cand)
                     if f > best_f:
                         best, best_f = cand, f
                 stats = best
@@ -281,7 +282,7 @@ def corpus_scores(metric, stats_by_system: dict[str, list], n_bootstrap: int, se
     """Corpus score, bootstrap CI and paired-bootstrap p-value against ``baseline`` for
     every system, with sacrebleu's arithmetic (``significance._paired_bs_test``)."""
     out: dict[str, SystemScore] = {}
-    actual = {s: metric._aggregate_and_compute(st).score for s, st in stats_by_system.items()}
+    actual = {s: api.score_of_statistics(metric, st).score for s, st in stats_by_system.items()}
     if n_bootstrap <= 1:
         return {s: SystemScore(v) for s, v in actual.items()}
     n = len(next(iter(stats_by_system.values())))
@@ -291,7 +292,7 @@ def corpus_scores(metric, stats_by_system: dict[str, list], n_bootstrap: int, se
         out = []
         for s in names:
             sums = _resampled_sums(np.array(stats_by_system[s], dtype="float32"), idxs, counts)
-            out.append(np.array([metric._compute_score_from_stats(row).score for row in sums]))
+            out.append(np.array([api.score_of_sums(metric, row).score for row in sums]))
         return out
 
     names = list(stats_by_system)
@@ -306,7 +307,7 @@ def corpus_scores(metric, stats_by_system: dict[str, list], n_bootstrap: int, se
         if baseline is not None and s != baseline:
             diff = abs(actual[baseline] - actual[s])
             sample_diffs = np.abs(scores - resampled[baseline])
-            p = _compute_p_value(sample_diffs - sample_diffs.mean(), diff)
+            p = api.p_value(sample_diffs - sample_diffs.mean(), diff)
         out[s] = SystemScore(actual[s], float(mean), float(ci), float(srt[lower]),
                              float(srt[n_bootstrap - lower - 1]), p)
     return out
@@ -323,4 +324,4 @@ def signature(metric, n_bootstrap: int, seed: int | None) -> str:
 
 def sentence_scores(metric, stats: list) -> list[float]:
     """Sentence-level scores from per-segment statistics: what ``sentence_score`` returns."""
-    return [metric._aggregate_and_compute([row]).score for row in stats]
+    return [api.score_of_statistics(metric, [row]).score for row in stats]

@@ -67,16 +67,18 @@ def sacrebleu_ter(metric) -> tuple[Callable[[str], list[str]], Callable[[int], l
     ``_extract_corpus_statistics`` produces them (``_preprocess_segment``: rstrip, Tercom
     tokenizer with the metric's settings, then ``split()``), segment ``k``'s cached reference
     word lists, and sacrebleu's own statistics for a hypothesis and segment (the fallback)."""
-    cache = metric._ref_cache
+    from pipeline.score import sacrebleu_api as api
+
+    cache = api.ref_cache(metric)
 
     def hyp_words(text: str) -> list[str]:
-        return metric._preprocess_segment(text).split()
+        return api.preprocess(metric, text).split()
 
     def ref_words(k: int) -> list[list[str]]:
         return cache[k]["ref_words"]
 
     def reference_stats(text: str, k: int) -> list:
-        return metric._compute_segment_statistics(metric._preprocess_segment(text), cache[k])
+        return api.segment_statistics(metric, api.preprocess(metric, text), cache[k])
 
     return hyp_words, ref_words, reference_stats
 
@@ -91,7 +93,9 @@ def supported(metric) -> bool:
         from sacrebleu.metrics import ter as T
     except ImportError:  # pragma: no cover - sacrebleu is a dependency
         return False
-    return (type(metric) is TER and getattr(metric, "_ref_cache", None) is not None
+    from pipeline.score import sacrebleu_api as api
+
+    return (type(metric) is TER and api.has_references(metric)
             and T.translation_edit_rate is L.translation_edit_rate
             and (L._COST_INS, L._COST_DEL, L._COST_SUB) == (COST, COST, COST)
             and (L._MAX_SHIFT_SIZE, L._MAX_SHIFT_DIST, L._BEAM_WIDTH, L._MAX_SHIFT_CANDIDATES)
