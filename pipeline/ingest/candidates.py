@@ -63,7 +63,7 @@ def _int(v, where: str, col: str):
         n = int(str(v).strip()) if isinstance(v, str) else int(v)
     except (TypeError, ValueError, OverflowError):
         raise InputError(where, f"{what}, not {_show(v)}") from None
-    if lo is not None and not lo <= n <= hi:
+    if lo is not None and (n < lo or (hi is not None and n > hi)):
         raise InputError(where, f"{what}, not {_show(v)}")
     return n
 

@@ -175,8 +175,9 @@ def _prop_detail(tu: Element) -> str | None:
 def _tools(root: Element) -> dict[str, str]:
     out = {}
     for t in root.iter():
-        if _local(t.tag) == "tool" and t.get("tool-id"):
-            out[t.get("tool-id")] = " ".join((t.get("tool-name") or t.get("tool-id")).split())
+        tid = t.get("tool-id")
+        if _local(t.tag) == "tool" and tid:
+            out[tid] = " ".join((t.get("tool-name") or tid).split())
     return out
 
 
@@ -213,8 +214,9 @@ def _contexts(el: Element | None) -> list[tuple[str, str]]:
 
 
 def _find_key(tu: Element, group: Element | None, pattern: str) -> str | None:
-    if tu.get("resname") and parse_key(tu.get("resname"), pattern):
-        return tu.get("resname").strip()
+    resname = tu.get("resname")
+    if resname and parse_key(resname, pattern):
+        return resname.strip()
     ctx = _contexts(tu) + _contexts(group)
     for ctype, text in ctx:
         if ctype in KEY_CONTEXT_TYPES and parse_key(text, pattern):
@@ -425,10 +427,12 @@ def _provenance(units: list[Unit]) -> dict:
     kind = origin if origin in ("tm", "mt") else None
     parts = [next((t for k, p, t in u.alts if k == kind and (u.origin == "tm" or p == u.detail)), None)
              for u in units] if kind else []
-    suggestion = " ".join(" ".join(parts).split()) if parts and all(p is not None for p in parts) else None
+    found = [p for p in parts if p is not None]
+    suggestion = " ".join(" ".join(found).split()) if parts and len(found) == len(parts) else None
+    known = [s for s in scores if s is not None]
     return {
         "suggestion": suggestion,
-        "tm_score": None if origin != "tm" or any(s is None for s in scores) else min(scores),
+        "tm_score": None if origin != "tm" or len(known) < len(scores) else min(known),
         "trans_origin": origin,
         "origin_detail": ", ".join(details) or None,
         "confirmed": all(u.confirmed for u in units),

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from sacrebleu.metrics import BLEU, CHRF, TER
-from pipeline.score import sacrebleu_api as api
-from pipeline.score.sacrebleu_api import estimate_ci
 
 from pipeline.score import pairchrf, ter
+from pipeline.score import sacrebleu_api as api
+from pipeline.score.sacrebleu_api import estimate_ci
 
 METRIC_NAMES = ("bleu", "chrf", "chrf++", "ter")
 LOWER_IS_BETTER = {"ter"}
@@ -183,13 +183,14 @@ def chrf_stats(metric, systems: dict[str, Sequence[str]], refs: Sequence[Sequenc
             elif len(seg_refs) == 1:
                 stats = arr[t_i, 0].tolist()
             else:
-                best, best_f = None, -1.0
+                best: list | None = None
+                best_f = -1.0
                 for r_i in range(len(seg_refs)):
                     cand = arr[t_i, r_i].tolist()
                     f = api.chrf_f_score(metric, cand)
                     if f > best_f:
                         best, best_f = cand, f
-                stats = best
+                stats = best if best is not None else arr[t_i, 0].tolist()
             for i in who:
                 row[i] = stats
         return row
