@@ -17,7 +17,8 @@ metadata from here. Codes are grouped by prefix:
 
 ``scope`` says what a rule's function receives (see :mod:`pipeline.checks.runner`): ``segment``
 one translated unit, ``page`` the units of one skill page, ``corpus`` every unit of a language and
-SFIA version, ``source`` / ``source-page`` the English the same way, ``candidate`` one MT candidate,
+SFIA version, ``source`` / ``source-page`` / ``source-corpus`` the English the same way (the last: every
+English segment of one SFIA version, so findings with one root cause are one finding), ``candidate`` one MT candidate,
 ``draft`` one segment of an assembled SFIA 9 draft, ``meta`` none (the runner emits it).
 ``requires`` names the language data a rule needs (``"punctuation.latin_to_native"``): the rule
 runs only for languages whose data file has it, instead of a language list in code.
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 
 from pipeline.schema import SEVERITIES
 
-SCOPES = ("segment", "page", "corpus", "source", "source-page", "candidate", "draft", "meta")
+SCOPES = ("segment", "page", "corpus", "source", "source-page", "source-corpus", "candidate", "draft", "meta")
 
 # The catalogue, in documentation order. Adding a rule module means adding it here.
 RULE_MODULES = (
@@ -79,7 +80,7 @@ class Check:
     @property
     def languages(self) -> str:
         """For documentation: which languages the rule runs for."""
-        if self.scope in ("source", "source-page"):
+        if self.scope in ("source", "source-page", "source-corpus"):
             return "en (source)"
         return "with " + ", ".join(f"`{r}`" for r in self.requires) if self.requires else "all"
 

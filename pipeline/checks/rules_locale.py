@@ -22,7 +22,7 @@ from pipeline.checks.units import Hit, Unit
 G = "source"
 # The whole English file at once where the runner supports it, else one skill page at a time.
 SOURCE_GROUP_SCOPE = "source-corpus" if "source-corpus" in SCOPES else "source-page"
-MAX_PLACES = 12
+MAX_PLACES = 120   # a grouped finding names every place (the official English has at most ~90)
 
 _LOCALE_IN_PATH = re.compile(r"(?i)(?:^|[^a-z])en[-_](us|gb)(?:[^a-z]|$)")
 

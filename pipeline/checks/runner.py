@@ -66,7 +66,7 @@ def _hits(c: Check, pool: list[Unit], env: Env, opts: dict) -> Iterable[Hit]:
     elif c.scope in _PER_PAGE:
         for _k, grp in sorted(_groups(pool, lambda u: (u.lang, u.framework or 0, u.skill)).items()):
             yield from func(sorted(grp, key=_order), env, opts) or ()
-    elif c.scope == "corpus":
+    elif c.scope in ("corpus", "source-corpus"):
         for _k, grp in sorted(_groups(pool, lambda u: (u.lang, u.framework or 0)).items()):
             yield from func(grp, env, opts) or ()
 
@@ -75,7 +75,7 @@ def _pools(units: list[Unit], english: Sequence[Unit], candidates: Sequence[Unit
            drafts: Sequence[Unit]) -> dict[str, list[Unit]]:
     tr = sorted(units, key=lambda u: (u.lang, u.framework or 0, u.skill, *_order(u)))
     en = sorted(english, key=lambda u: (u.framework or 0, u.skill, *_order(u)))
-    return {"segment": tr, "page": tr, "corpus": tr, "source": en, "source-page": en,
+    return {"segment": tr, "page": tr, "corpus": tr, "source": en, "source-page": en, "source-corpus": en,
             "candidate": list(candidates), "draft": list(drafts)}
 
 

@@ -25,7 +25,7 @@ from pipeline.errors import ConfigError
 from pipeline.keys import DEFAULT_PATTERN
 
 RESERVED_OPTIONS = {"enabled", "severity", "languages"}
-SOURCE_SCOPES = {"source", "source-page"}
+SOURCE_SCOPES = {"source", "source-page", "source-corpus"}
 DEFAULT_SUPPRESSIONS = "qa-suppressions.toml"
 DEFAULT_GLOSSARY = "glossary"
 
