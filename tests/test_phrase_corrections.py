@@ -346,3 +346,34 @@ def test_correction_traffic_matches_the_spec(shared, tmp_path):
     assert {("PATCH", "translations"), ("POST", "translations"), ("GET", "translations")} <= ops
     counts = validate_all(openapi, fake.log)
     assert counts["requests"] == len(fake.log) and counts["responses"] == len(fake.log)
+
+
+def test_a_lost_update_answer_is_read_back_before_writing_again():
+    """PATCH is not resent blindly: the translation is read first; our text means done, the
+    reviewed text means write once more, anything else (edited meanwhile) is left alone."""
+    from pipeline.phrase import errors as PE
+    from pipeline.phrase.sync import ReviewAction, _update_once
+
+    class Stub:
+        def __init__(self, now):
+            self.now, self.patches = now, 0
+
+        def update_translation(self, project, tid, content):
+            self.patches += 1
+            if self.patches == 1:
+                raise PE.AmbiguousWriteError("phrase PATCH translation", "connection dropped")
+            self.now = content
+
+        def translation(self, project, tid):
+            return {"id": tid, "content": self.now}
+
+    a = ReviewAction("sfia9.CSMG.level.3", "pl", 0, "update", "", key_id="k", locale_id="l", translation_id="t",
+                     content="Nowy tekst.", original="Stary tekst.")
+    for now, patches in (("Nowy tekst.", 1), ("Stary tekst.", 2)):
+        stub = Stub(now)
+        _update_once(stub, "p", a)
+        assert stub.patches == patches and stub.now == "Nowy tekst."
+    stub = Stub("Ktoś to poprawił.")
+    with pytest.raises(PE.AmbiguousWriteError, match="another text"):
+        _update_once(stub, "p", a)
+    assert stub.patches == 1 and stub.now == "Ktoś to poprawił."

@@ -136,12 +136,13 @@ class PhraseClient(Transport):
         return self._one(resp, where)
 
     def update_translation(self, project: str, translation_id: str, content: str) -> dict:
-        """Set a translation's content (``PATCH /projects/{project_id}/translations/{id}``).
-        Setting the same content twice leaves the same state, so the transport may resend it
-        after a lost answer; callers compare the content before they decide to write."""
+        """Set a translation's content (``PATCH /projects/{project_id}/translations/{id}``). Not
+        resent blindly after a lost answer (someone may have edited it during the backoff, and
+        Phrase keeps every version): the caller looks first (:class:`AmbiguousWriteError`)."""
         where = f"phrase PATCH translation {translation_id!r}"
         resp = self.request("PATCH", self.url(f"/projects/{_q(project)}/translations/{_q(translation_id)}"),
-                            json={"content": content}, what=f"translation {translation_id!r} of project {project!r}")
+                            json={"content": content}, what=f"translation {translation_id!r} of project {project!r}",
+                            idempotent=False)
         return self._one(resp, where)
 
     def create_translation(self, project: str, key_id: str, locale_id: str, content: str) -> dict:

@@ -504,15 +504,20 @@ class Transport:
 
     # ------------------------------------------------------------------ one request
     def request(self, method: str, url: str, *, params: dict | None = None, json=None,
-                headers: dict | None = None, what: str | None = None) -> requests.Response:
+                headers: dict | None = None, what: str | None = None,
+                idempotent: bool | None = None) -> requests.Response:
         """Send one request with rate limiting and bounded retries; return a 2xx/304 response
-        whose body has been read (bounded in size and time)."""
+        whose body has been read (bounded in size and time). ``idempotent``: whether a request
+        whose answer was lost may simply be sent again (default: by method; a caller that must
+        look first, because the state may have moved on meanwhile, passes False and gets
+        :class:`AmbiguousWriteError`)."""
         method = method.upper()
         where = f"{self.hints.service} {method} {self._short(url)}"
         if self.read_only and method != "GET":
             raise RuntimeError(f"read-only client asked to {method} {self._short(url)}")  # a bug, not user input
         self.check_url(url, where)
-        idempotent = method in ("GET", "HEAD", "PUT", "PATCH", "DELETE")
+        if idempotent is None:
+            idempotent = method in ("GET", "HEAD", "PUT", "PATCH", "DELETE")
         start = self.clock()
         failures = throttled = 0
         while True:

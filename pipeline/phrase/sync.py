@@ -753,14 +753,34 @@ def _create_once(client: PhraseClient, project: str, a: ReviewAction) -> None:
                                     "another translation in that locale; not written again: check it in Phrase")
 
 
+def _update_once(client: PhraseClient, project: str, a: ReviewAction) -> None:
+    """Update a translation; when the answer is lost, read it back first: our text is done, the
+    text the reviewer saw is written again (once), anything else was edited meanwhile and is left."""
+    assert a.translation_id is not None and a.content is not None
+    try:
+        client.update_translation(project, a.translation_id, a.content)
+        return
+    except E.AmbiguousWriteError as e:
+        lost = e
+    now = client.translation(project, a.translation_id).get("content")
+    now = now if isinstance(now, str) else ""
+    if _same(now, a.content):
+        return
+    if a.original is not None and _same(now, a.original):
+        client.update_translation(project, a.translation_id, a.content)
+        return
+    raise E.AmbiguousWriteError("phrase PATCH translation",
+                                f"({lost}) the answer to updating {a.key} [{a.lang}] was lost and the translation "
+                                "now holds another text; not written again: check it in Phrase")
+
+
 def apply_corrections(client: PhraseClient, project: str, plan: ReviewPlan, say: Callable[[str], None]) -> int:
     """Carry out the plan: per key, the translation first and then its comments (a comment is
     never posted for a correction that was not written); keys 4 at a time. -> actions done."""
 
     def do(a: ReviewAction) -> ReviewAction:
         if a.kind == "update":
-            assert a.translation_id is not None and a.content is not None
-            client.update_translation(project, a.translation_id, a.content)
+            _update_once(client, project, a)
         elif a.kind == "create":
             _create_once(client, project, a)
         else:
