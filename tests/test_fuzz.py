@@ -213,11 +213,7 @@ def mutated_xlsx(draw) -> bytes:
 # Crashes the fuzzers found outside the readers (JSONL field types, deeply nested JSON and TOML,
 # empty tables losing their columns) are fixed; the tests at the end of this file pin them. A new
 # one would be listed here, name -> the one-line internal error it gives, until it is fixed.
-KNOWN: dict[str, re.Pattern] = {
-    # pipeline/ingest/__init__.py _read_jsonl (Phrase pull): a key's SFIA version is not checked;
-    # pinned by test_known_phrase_pull_key_of_an_unsupported_version_is_refused
-    "phrase-version": re.compile(r"internal error: SchemaError: \S+\.jsonl: unknown frameworks"),
-}
+KNOWN: dict[str, re.Pattern] = {}
 
 
 def run_cli(capsys, argv: list[str], known: tuple[str, ...] = ()) -> int:
@@ -590,7 +586,7 @@ def test_segment_keys_of_any_shape(area, capsys, key, fmt):
     else:
         data = json.dumps({"key": key, "text": "b", "locale": "pl"}) + "\n"
     path = _write(area, f"translations/pl/sfia-9/keys.{fmt}", data.encode())
-    run_cli(capsys, ["segments", path], known=("phrase-version",) if fmt.endswith("jsonl") else ())
+    run_cli(capsys, ["segments", path])
 
 
 @small(40)
@@ -700,10 +696,6 @@ def test_known_empty_tables_keep_their_columns(corpus, capsys, toml):
     assert code in (0, 2) and err.count("\n") <= 1 and "internal error" not in err, err
 
 
-@pytest.mark.xfail(strict=True, reason="pipeline/ingest/__init__.py _read_jsonl, Phrase-pull branch: the framework of "
-                                       "a key (sfia7.CSMG.name) is not checked against schema.FRAMEWORKS, so the "
-                                       "table's schema check fails (exit 3); raise InputError(f'{where}:{n}', "
-                                       "'SFIA 7 is not supported (only 8 and 9)') there, as the XLIFF reader does")
 def test_known_phrase_pull_key_of_an_unsupported_version_is_refused(tmp_path, capsys):
     p = _write(tmp_path, "translations/pl/sfia-9/pull.jsonl",
                b'{"key": "sfia7.CSMG.name", "text": "b", "locale": "pl"}\n')

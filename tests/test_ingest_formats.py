@@ -51,7 +51,7 @@ def test_xliff12(tmp_path):
     p = tmp_path / "CSMG.xlf"
     p.write_text(XLIFF12, encoding="utf-8")
     df = read_file(p)
-    assert _rows(df) == [[9, "pl", "name", None, "Dział obsługi klienta"], [9, "pl", "level", 3, "Działa jako punkt."]]
+    assert _rows(df) == [[9, "pl", "name", None, "Dział obsługi klienta"], [9, "pl", "level", 3, "Działa {1}jako{/1} punkt."]]
     assert df.origin.iloc[1] == f"{p}:7"
 
 

@@ -103,6 +103,8 @@ def _read_jsonl(data: bytes, where: str, lang: str | None, framework: int | None
             k = parse_key(str(obj["key"]), pattern)
             if k is None:
                 continue  # not a SFIA key: Phrase projects hold other strings too
+            if k["framework"] is not None and k["framework"] not in schema.FRAMEWORKS:
+                raise InputError(f"{where}:{n}", f"SFIA {k['framework']} is not supported (only 8 and 9)")
             text_ = obj.get("text")
             if text_ is None or not str(text_).strip():
                 continue  # untranslated in Phrase: the missing-translation check reports it
