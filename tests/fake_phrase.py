@@ -97,7 +97,7 @@ class FakePhrase:
         self.keys: list[dict] = []
         self.translations: dict[tuple[str, str], dict] = {}  # (locale_id, key_id) -> translation
         self.comments: dict[str, list[dict]] = {}
-        self.writes: list[tuple[str, str, str]] = []  # (method, translation id, content) of each content write
+        self.content_writes: list[tuple[str, str, str]] = []  # (method, translation id, content) of each content write
         self.log: list[Exchange] = []
         self.faults: list[dict] = []
         self.in_flight = self.max_in_flight = 0
@@ -368,7 +368,7 @@ class FakePhrase:
         if not isinstance(data.get("content"), str):
             return 400, {"message": "content must be a string"}, {}
         t["content"] = data["content"]
-        self.writes.append(("PATCH", translation_id, data["content"]))
+        self.content_writes.append(("PATCH", translation_id, data["content"]))
         self._sorted.pop(t["locale"]["id"], None)
         return 200, self._details(t), {}
 
@@ -386,7 +386,7 @@ class FakePhrase:
             t = old
         else:
             t = self.set_translation(loc, key, data["content"], "translated")
-        self.writes.append(("POST", t["id"], data["content"]))
+        self.content_writes.append(("POST", t["id"], data["content"]))
         self._sorted.pop(loc["id"], None)
         return 201, self._details(t), {}
 

@@ -185,7 +185,7 @@ def test_rerun_sends_nothing_twice(env, clock, capsys):
     assert rc == 0, err
     assert not writes(fake, n)
     assert "updated 0 translation(s), created 0, posted 0 comment(s); 4 decision(s) already in Phrase" in out
-    assert len(fake.writes) == 3
+    assert len(fake.content_writes) == 3
     markers = [m for cs in fake.comments.values() for c in cs for m in REVIEW_MARKER_RE.findall(c["message"])]
     assert len(markers) == 4 and len(set(markers)) == 4
 
@@ -217,8 +217,8 @@ def test_lost_answers_do_not_double_apply(env, clock, capsys):
         assert content(fake, "pl-PL", LVL5) == "Poprawiony poziom 5"
         assert content(fake, "pl-PL", DESC) == "Opis DTAN"
         # the lost POST was looked up, not sent again; a resent PATCH carries the same text
-        assert [w[2] for w in fake.writes if w[0] == "POST"] == ["Opis DTAN"]
-        assert {w[2] for w in fake.writes if w[0] == "PATCH"} == {"Poprawiony poziom 5", "Nowa czynność 3"}
+        assert [w[2] for w in fake.content_writes if w[0] == "POST"] == ["Opis DTAN"]
+        assert {w[2] for w in fake.content_writes if w[0] == "PATCH"} == {"Poprawiony poziom 5", "Nowa czynność 3"}
         markers = [m for cs in fake.comments.values() for c in cs for m in REVIEW_MARKER_RE.findall(c["message"])]
         assert sorted(markers) == sorted({fingerprint(i) for i in items[:3]})
         n = len(fake.log)
