@@ -150,6 +150,29 @@ def locale_records(translations: list[dict], locale: dict, lang: str, pattern: s
     return {fw: [r for _, r in sorted(rows, key=lambda x: x[0])] for fw, rows in by_fw.items()}, ignored
 
 
+def fetch_all(items: list, fetch: Callable, key: Callable, name: Callable, workers: int,
+              prefix: str) -> tuple[dict, list[str]]:
+    """``fetch(item)`` for every item, ``workers`` at a time, stopping at the first failure:
+    ({key(item): result} of those that arrived, ["<name>: <one line>"] of those that failed). A
+    pull writes nothing unless every item arrived."""
+    results: dict = {}
+    failures: list[str] = []
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=prefix) as pool:
+        futs = {pool.submit(fetch, it): it for it in items}
+        done, pending = wait(futs, return_when=FIRST_EXCEPTION)
+        for f in pending:
+            f.cancel()
+        for f in list(done) + list(pending):
+            if f.cancelled():
+                continue
+            it = futs[f]
+            try:
+                results[key(it)] = f.result()
+            except UserError as e:
+                failures.append(f"{name(it)}: {e.line()}")
+    return results, failures
+
+
 def pull(client: PhraseClient, project: str, out: Path, *, locales: Iterable[str] | None = None,
          pattern: str = DEFAULT_PATTERN, default_framework: int = 9, locale_map: dict | None = None,
          tag: str | None = None, say: Callable[[str], None] = lambda s: None) -> PullResult:
@@ -171,21 +194,8 @@ def pull(client: PhraseClient, project: str, out: Path, *, locales: Iterable[str
     def fetch(loc):
         return client.locale_translations(project, loc["id"], q=q)
 
-    results: dict[str, list] = {}
-    failures: list[str] = []
-    with ThreadPoolExecutor(max_workers=client.max_workers, thread_name_prefix="phrase-pull") as pool:
-        futs = {pool.submit(fetch, loc): loc for loc in chosen}
-        done, pending = wait(futs, return_when=FIRST_EXCEPTION)
-        for f in pending:
-            f.cancel()
-        for f in list(done) + list(pending):
-            if f.cancelled():
-                continue
-            loc = futs[f]
-            try:
-                results[loc["id"]] = f.result()
-            except UserError as e:
-                failures.append(f"{loc.get('code')}: {e.line()}")
+    results, failures = fetch_all(chosen, fetch, lambda loc: loc["id"], lambda loc: str(loc.get("code")),
+                                  client.max_workers, "phrase-pull")
     if failures or len(results) != len(chosen):
         not_done = len(chosen) - len(results)
         raise E.PullError("phrase pull", f"{not_done} of {len(chosen)} locale(s) not pulled, previous files kept; "

@@ -17,16 +17,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import langdata
-from pipeline.errors import InputError, UserError
+from pipeline.errors import InputError
 from pipeline.ingest.xmlfiles import parse_xml
 from pipeline.phrase import errors as E
 from pipeline.phrase.http import shorten
-from pipeline.phrase.sync import LOCALE_TAG, _commit, _real, confined
+from pipeline.phrase.sync import LOCALE_TAG, _commit, _real, confined, fetch_all
 from pipeline.phrase.tms import TmsClient
 
 XLIFF = "{urn:oasis:names:tc:xliff:document:1.2}"
@@ -156,21 +155,8 @@ def pull(client: TmsClient, project: str, out: Path, *, langs: Iterable[str] | N
         text, _ = check_mxliff(data, f"tms job {shorten(uid, 60)} ({lang}/{name})", lang)
         return text
 
-    texts: dict[str, str] = {}
-    failures: list[str] = []
-    with ThreadPoolExecutor(max_workers=client.max_workers, thread_name_prefix="tms-pull") as pool:
-        futs = {pool.submit(fetch, uid): uid for uid in named}
-        done, pending = wait(futs, return_when=FIRST_EXCEPTION)
-        for f in pending:
-            f.cancel()
-        for f in list(done) + list(pending):
-            if f.cancelled():
-                continue
-            uid = futs[f]
-            try:
-                texts[uid] = f.result()
-            except UserError as e:
-                failures.append(f"{shorten(uid, 60)}: {e.line()}")
+    texts, failures = fetch_all(list(named), fetch, lambda uid: uid, lambda uid: shorten(uid, 60),
+                                client.max_workers, "tms-pull")
     if failures or len(texts) != len(named):
         raise E.PullError("tms pull", f"{len(named) - len(texts)} of {len(named)} job(s) not pulled, previous files "
                                       "kept; " + "; ".join(sorted(failures)))
