@@ -158,8 +158,9 @@ FINDING = _cols(
     Column("line", "Int64", True, "its line (null for a spreadsheet cell or a whole file)", public=False),
 )
 
-# MT candidates as ingest reads them (candidate files under translations/<lang>/sfia-<N>/candidates/).
-CANDIDATE_INPUT = _cols(
+# What identifies an MT candidate: its language, the segment (when the file names a SFIA key; a
+# free id otherwise) and the provider. Shared by the candidates as read and as scored.
+_CANDIDATE_KEY = _cols(
     Column("lang", "string", False),
     Column("framework", "Int64", True),
     Column("skill", "string", True),
@@ -168,6 +169,11 @@ CANDIDATE_INPUT = _cols(
     Column("item", "Int64", True),
     Column("key", "string", False, "segment key (sfia9.CSMG.level.3) or the file's free id"),
     Column("provider", "string", False, "MT provider / system name"),
+)
+
+# MT candidates as ingest reads them (candidate files under translations/<lang>/sfia-<N>/candidates/).
+CANDIDATE_INPUT = _cols(
+    *_CANDIDATE_KEY,
     Column("text", "string", True, "candidate text (null when the provider gave none)"),
     Column("source", "string", True, "the English it translates, when the file gives it"),
     Column("reference", "string", True, "a reference translation, when the file gives it"),
@@ -193,14 +199,7 @@ DRAFT = _cols(
 # MT candidates for SFIA segments (the score stage's per-candidate table). ``key`` is the
 # segment key string (pipeline.keys) or the free ``id`` of a candidates file.
 CANDIDATE = _cols(
-    Column("lang", "string", False),
-    Column("framework", "Int64", True),
-    Column("skill", "string", True),
-    Column("element", "string", True),
-    Column("level", "Int64", True),
-    Column("item", "Int64", True),
-    Column("key", "string", False, "segment key (sfia9.CSMG.level.3) or the file's free id"),
-    Column("provider", "string", False, "MT provider / system name"),
+    *_CANDIDATE_KEY,
     Column("text", "string", True, "candidate text (null or empty when the provider gave none)"),
     # The English and the final text are the segment's, the same for its 7-odd candidates: they
     # stay out of candidates.csv (alignment.csv has them, on the same key) to keep it small.
