@@ -533,7 +533,11 @@ def generate(out: Path, n_langs: int, providers: int = 7, skills: int | None = N
     toml = (f"# SYNTHETIC corpus written by benchmarks/synth.py (seed {seed}): pseudo-translations, not SFIA.\n"
             f"[sources]\nsfia8 = [{json.dumps(str(src8))}]\nsfia9 = [{json.dumps(str(src9))}]\n\n"
             f"[translations]\npaths = [\"translations\"]\n\n[run]\nfail_on = \"never\"\n\n"
-            f"[report]\nout = \"reports\"\n\n[score]\n{score}")
+            f"[report]\nout = \"reports\"\n\n[score]\n{score}\n"
+            "# The pseudo-translations are not words of any language: a spell-checker would report every\n"
+            "# one of them (and spend its time on the slow path for unknown words). The English is real\n"
+            "# and keeps its spelling check (QA712).\n"
+            "[checks.QA409]\nenabled = false\n")
     _write(out / "qa.toml", toml)
     _write(out / "README.md", README.format(seed=seed, n=n_langs, tags=", ".join(tags), providers=", ".join(names),
                                             skills=len(chosen), rate=defect_rate))
