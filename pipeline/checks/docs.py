@@ -87,8 +87,8 @@ hunspell-en-us` (`/usr/share/hunspell`; `SFIA_QA_HUNSPELL_PATH` overrides the fo
 reported only when neither the dictionary nor the project word list (`pipeline/data/words/<lang>.txt`,
 the glossary's renderings, the skill's name) knows it; without a dictionary the check skips the
 language, saying so once on stderr. **Source findings sharing one cause** (QA701's lower-cased
-American spellings, QA707-QA711) are one finding with the count and the places: per skill page
-today, per file once the runner gives source rules the whole file (a `source-corpus` scope).
+American spellings, QA707-QA711) are one finding with the count and every place, over the whole
+English of a SFIA version (the `source-corpus` scope).
 
 The table below is generated from the registry (`python -m pipeline.checks.docs`); a test
 keeps it current.
