@@ -214,3 +214,14 @@ def load(path: str | Path | None) -> Config:
     data, _ = read_toml(path)
     validate(data, path)
     return Config(path, path.resolve().parent, data)
+
+
+def load_section(path: str | Path | None, name: str) -> tuple[Config, dict]:
+    """The configuration (``qa.toml`` in the working folder when no path is given) and its [name] table."""
+    if path is None and Path("qa.toml").is_file():
+        path = "qa.toml"
+    cfg = load(path)
+    section = cfg.section(name)
+    if not isinstance(section, dict):
+        raise ConfigError(cfg.path, f"[{name}] must be a table")
+    return cfg, section

@@ -119,16 +119,8 @@ _BOUNDS = {"deadline": float, "max_wait": float, "max_pages": int, "max_bytes": 
 
 def _settings(args):
     from pipeline import config as config_mod
-    from pipeline.errors import ConfigError
 
-    path = args.config
-    if path is None and Path("qa.toml").is_file():
-        path = "qa.toml"
-    cfg = config_mod.load(path)
-    section = cfg.section("tms")
-    if not isinstance(section, dict):
-        raise ConfigError(cfg.path, "[tms] must be a table")
-    return cfg, section
+    return config_mod.load_section(args.config, "tms")
 
 
 def _credentials(section: dict, cfg) -> dict:

@@ -87,14 +87,7 @@ def register(sub) -> None:
 
 
 def _config(args):
-    path = args.config
-    if path is None and Path("qa.toml").is_file():
-        path = "qa.toml"
-    cfg = config_mod.load(path)
-    section = cfg.section("phrase")
-    if not isinstance(section, dict):
-        raise ConfigError(cfg.path, "[phrase] must be a table")
-    return cfg, section
+    return config_mod.load_section(args.config, "phrase")
 
 
 def _setting(args_value, section: dict, name: str, cfg, default=None, kind=str):

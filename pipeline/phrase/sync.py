@@ -448,11 +448,16 @@ def apply_push(client: PhraseClient, project: str, plan: PushPlan, say: Callable
         comment_once(client, project, a.key_id, a.message, a.marker, [a.locale_id] if a.locale_id else None)
         return a
 
-    # One key's actions in plan order (its comments appear in a stable order), keys in parallel.
-    per_key: dict[str, list[Action]] = {}
-    for a in plan.actions:
+    return _run_per_key(client, plan.actions, do, say, "phrase-push")
+
+
+def _run_per_key(client, actions, do, say, thread_prefix: str) -> int:
+    """Run each key's actions in plan order (its comments appear in a stable order), keys in
+    parallel; print each done action in plan order and return how many were done."""
+    per_key: dict[str, list] = {}
+    for a in actions:
         per_key.setdefault(a.key, []).append(a)
-    with ThreadPoolExecutor(max_workers=client.max_workers, thread_name_prefix="phrase-push") as pool:
+    with ThreadPoolExecutor(max_workers=client.max_workers, thread_name_prefix=thread_prefix) as pool:
         done = [a for acts in pool.map(lambda acts: [do(a) for a in acts], per_key.values()) for a in acts]
     for a in done:
         say(a.line(True))
@@ -798,11 +803,4 @@ def apply_corrections(client: PhraseClient, project: str, plan: ReviewPlan, say:
             comment_once(client, project, a.key_id, a.message, a.marker, [a.locale_id] if a.locale_id else None)
         return a
 
-    per_key: dict[str, list[ReviewAction]] = {}
-    for a in plan.actions:
-        per_key.setdefault(a.key, []).append(a)
-    with ThreadPoolExecutor(max_workers=client.max_workers, thread_name_prefix="phrase-review") as pool:
-        done = [a for acts in pool.map(lambda acts: [do(a) for a in acts], per_key.values()) for a in acts]
-    for a in done:
-        say(a.line(True))
-    return len(done)
+    return _run_per_key(client, plan.actions, do, say, "phrase-review")
