@@ -46,3 +46,22 @@ def test_p_value_and_interval_are_sacrebleus_paired_bootstrap_arithmetic():
     assert api.p_value(diffs, 1.5) == pytest.approx(expected)
     mean, half = api.estimate_ci(rng.normal(50.0, 2.0, 1000))
     assert 49.5 < mean < 50.5 and 3.0 < half < 5.0
+
+
+def test_reference_info_words_and_match_statistics_rebuild_chrf_plus_plus():
+    """chrF++'s statistics rebuilt from the wrappers (reference info, its words, per-order
+    matching) are the ones sacrebleu caches and counts itself."""
+    from collections import Counter
+
+    metric = CHRF(word_order=2, references=[REFS])
+    for i, h in enumerate(HYPS):
+        assert api.reference_info(metric, [REFS[i]]) == api.ref_cache(metric)[i]
+        hw, rw = api.chrf_words(metric, h), api.chrf_words(metric, REFS[i])
+        assert rw[-1] == "." and "." not in rw[-2]  # punctuation split off the last word
+        word_part = []
+        for n in (1, 2):
+            hc = Counter(" ".join(hw[j:j + n]) for j in range(len(hw) - n + 1))
+            rc = Counter(" ".join(rw[j:j + n]) for j in range(len(rw) - n + 1))
+            word_part += api.match_statistics(metric, hc, rc)
+        full = api.segment_statistics(metric, h, api.ref_cache(metric)[i])
+        assert full[-6:] == word_part

@@ -224,28 +224,43 @@ def test_pairwise_chrf_is_sacrebleus_sentence_chrf_bit_for_bit():
         [chrf.sentence_score(wide[0], [wide[1]]).score, chrf.sentence_score(wide[1], [wide[0]]).score], abs=1e-9)
 
 
-def test_chrf_statistics_equal_sacrebleus_segment_statistics():
-    """The chrF statistics counted once per distinct text are sacrebleu's, reference choice included."""
-    refs = [["Ala ma kota.", "x", "abc", "Przyjmuje zgłoszenia 24/7."],
-            ["Ala ma psa.", "", "abcdefg h", "Przyjmuje zgłoszenia całodobowo."]]
-    hyps = {"A": ["Ala ma kota", "", "ab", "Przyjmuje zgłoszenia 24/7"],
-            "B": ["Kot ma Alę.", "x y", "abcdefgh", "Przyjmuje zgloszenia."],
-            "C": ["Ala ma kota", "x", "", "يستقبل الطلبات"]}
-    m = M.make_metric("chrf", refs)
-    assert M.chrf_fast_ok(m) and not M.chrf_fast_ok(M.make_metric("chrf++", refs))
+@pytest.mark.parametrize("name", ["chrf", "chrf++"])
+def test_chrf_statistics_equal_sacrebleus_segment_statistics(name):
+    """chrF and chrF++ statistics counted once per distinct text are sacrebleu's, reference
+    choice included, from a metric built without a reference cache."""
+    refs = [["Ala ma kota.", "x", "abc", "Przyjmuje zgłoszenia 24/7.", "(a) b, c; d", "".join(map(chr, range(0x4E00, 0x4E00 + 1100)))],
+            ["Ala ma psa.", "", "abcdefg h", "Przyjmuje zgłoszenia całodobowo.", "a b c d", "x"]]
+    hyps = {"A": ["Ala ma kota", "", "ab", "Przyjmuje zgłoszenia 24/7", "(a) b, c; d", "".join(map(chr, range(0x4E10, 0x4E10 + 1100)))],
+            "B": ["Kot ma Alę.", "x y", "abcdefgh", "Przyjmuje zgloszenia.", "a b c d!", "x y"],
+            "C": ["Ala ma kota", "x", "", "يستقبل الطلبات", "b c d a", ""]}
+    m = M.make_metric(name, refs, cache=False)
+    sacre = M.make_metric(name, refs)
+    assert M.chrf_fast_ok(m) and not M.chrf_fast_ok(CHRF(lowercase=True))
+    assert M.signature(m, 1000, 1) == M.signature(sacre, 1000, 1)
     fast = M.chrf_stats(m, hyps, refs)
     for s, hs in hyps.items():
         for k, h in enumerate(hs):
-            assert list(fast[s][k]) == list(m._compute_segment_statistics(h, m._ref_cache[k])), (s, k)
+            assert list(fast[s][k]) == list(sacre._compute_segment_statistics(h, sacre._ref_cache[k])), (s, k)
 
 
-def test_chrf_statistics_on_wmt_sample(shared):
+def test_chrf_and_chrf_plus_plus_counted_together_equal_each_alone():
+    refs = [[f"Segment {k}: the service desk logs {k % 7} incidents, and reports them." for k in range(12)]]
+    systems = {"a": [r.replace("logs", "records") for r in refs[0]], "b": [r[:30] for r in refs[0]]}
+    both = M.chrf_family_stats({"chrf": M.make_metric("chrf", refs, cache=False),
+                                "chrf++": M.make_metric("chrf++", refs, cache=False)}, systems, refs)
+    for name in ("chrf", "chrf++"):
+        sacre = M.make_metric(name, refs)
+        assert both[name] == {s: sacre._extract_corpus_statistics(h, None) for s, h in systems.items()}
+
+
+@pytest.mark.parametrize("name", ["chrf", "chrf++"])
+def test_chrf_statistics_on_wmt_sample(shared, name):
     d = shared / "wmt23" / "en-cs"
     ref = (d / "generaltest2023.en-cs.ref.refA.cs").read_text(encoding="utf-8").splitlines()[:300]
     systems = {p.name: p.read_text(encoding="utf-8").splitlines()[:300]
                for p in sorted(d.glob("*.hyp.*"))[:3]}
-    m = M.make_metric("chrf", [ref])
-    fast = M.chrf_stats(m, systems, [ref])
+    m = M.make_metric(name, [ref])
+    fast = M.chrf_stats(M.make_metric(name, [ref], cache=False), systems, [ref])
     for s, hs in systems.items():
         for k, h in enumerate(hs):
             assert list(fast[s][k]) == list(m._compute_segment_statistics(h, m._ref_cache[k]))

@@ -58,19 +58,18 @@ def _measure(corpus: Corpus, st: Settings, names: list[str], texts: list, scored
     refs: list[Sequence[str]] = [[r[k] or "" for k in scored] for r in corpus.refs]
     hyps: dict[str, Sequence[str]] = {s: [corpus.systems[s][k] or "" for k in scored] for s in names}
     wanted = list(dict.fromkeys([*st.metrics, "chrf"]))  # sentence chrF needs chrF stats
-    metric_objs = {m: M.make_metric(m, refs) for m in wanted}
-    # chrF's statistics are counted here (exactly, n-grams once per distinct text); the
-    # other metrics' in worker processes, while this process also does consensus and signals.
-    fast_chrf = M.chrf_fast_ok(metric_objs["chrf"])
-    job = M.Extraction({m: o for m, o in metric_objs.items() if not (fast_chrf and m == "chrf")},
-                       hyps, st.workers)
+    # chrF and chrF++ are counted here, exactly, from one counting of character n-grams (no
+    # reference cache needed); the other metrics' statistics in worker processes, while this
+    # process also does consensus and signals.
+    family = [m for m in wanted if m in ("chrf", "chrf++")]
+    metric_objs = {m: M.make_metric(m, refs, cache=m not in family) for m in wanted}
+    job = M.Extraction({m: o for m, o in metric_objs.items() if m not in family}, hyps, st.workers)
     cons = consensus_mod.consensus(texts)
-    chrf_stats = M.chrf_stats(metric_objs["chrf"], hyps, refs) if fast_chrf else None
+    family_stats = M.chrf_family_stats({m: metric_objs[m] for m in family}, hyps, refs)
     sig_opts = st.signals if not job.parallel else S.Options(**{**st.signals.__dict__, "langid_workers": 1})
     sig = S.detect(texts, corpus.sources, corpus.lang, sig_opts)
     stats = job.result()
-    if chrf_stats is not None:
-        stats["chrf"] = chrf_stats
+    stats.update(family_stats)
     primary = st.primary if st.primary in metric_objs else wanted[0]
     actual = {s: api.score_of_statistics(metric_objs[primary], stats[primary][s]).score for s in names}
     sign = -1 if primary in M.LOWER_IS_BETTER else 1

@@ -17,6 +17,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import weakref
+from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -40,12 +41,22 @@ SPLIT_MIN_RESAMPLED = 5000    # bootstrap: systems x resamples before a forked h
 _REF_GROUPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def make_metric(name: str, references: Sequence[Sequence[str | None]]):
-    """A sacrebleu metric with the references cached (its default settings, as WMT uses)."""
+def make_metric(name: str, references: Sequence[Sequence[str | None]], cache: bool = True):
+    """A sacrebleu metric with the references cached (its default settings, as WMT uses).
+
+    ``cache=False``: the metric is built on one segment per distinct reference count only, so
+    its signature (``nrefs``) is what the whole set gives, without extracting every reference's
+    n-grams; for :func:`chrf_family_stats`, which needs no cache."""
     cls = {"bleu": lambda **k: BLEU(**k), "chrf": lambda **k: CHRF(**k),
            "chrf++": lambda **k: CHRF(word_order=2, **k), "ter": lambda **k: TER(**k)}[name]
     refs = [list(r) for r in references]
-    metric = cls(references=refs)
+    if cache:
+        metric = cls(references=refs)
+    else:
+        by_count: dict[int, int] = {}
+        for k, seg in enumerate(zip(*refs, strict=False)):
+            by_count.setdefault(sum(r is not None for r in seg), k)
+        metric = cls(references=[[r[k] for k in by_count.values()] for r in refs])
     first: dict[tuple, int] = {}
     _REF_GROUPS[metric] = [first.setdefault(seg, k) for k, seg in enumerate(zip(*refs, strict=False))]
     return metric
@@ -106,6 +117,8 @@ class Extraction:
         pool_size = workers if workers is not None and workers > 1 else 0
         if workers is None and len(self.pairs) >= PARALLEL_MIN_PAIRS:
             pool_size = min(2, (os.cpu_count() or 1) - 1)
+        if not self.names:
+            pool_size = 0
         self.workers = max(1, pool_size)
         self._pool = None
         self._futures: list = []
@@ -156,47 +169,82 @@ def extract(metrics: dict, systems: dict[str, Sequence[str]], workers: int | Non
 
 
 def chrf_fast_ok(metric) -> bool:
-    """True for sacrebleu's default chrF (chrF2, 6 character orders, no word n-grams, case
-    kept, whitespace removed): :func:`chrf_stats` then gives its statistics exactly."""
-    return (isinstance(metric, CHRF) and metric.char_order == pairchrf.CHAR_ORDER and metric.word_order == 0
-            and metric.beta == pairchrf.BETA and not metric.lowercase and not metric.whitespace)
+    """True for sacrebleu's chrF with 6 character orders, case kept and whitespace removed, with
+    or without word n-grams (chrF, chrF++): :func:`chrf_family_stats` then gives its statistics
+    exactly."""
+    return (isinstance(metric, CHRF) and metric.char_order == pairchrf.CHAR_ORDER
+            and not metric.lowercase and not metric.whitespace)
 
 
 def chrf_stats(metric, systems: dict[str, Sequence[str]], refs: Sequence[Sequence[str]]) -> dict[str, list]:
     """The per-segment statistics sacrebleu's ``CHRF._extract_corpus_statistics`` returns for
-    every system, computed with :mod:`pipeline.score.pairchrf` (each distinct text's n-grams
-    once per segment). Multiple references: the one with the best F, as sacrebleu picks it.
-    Large inputs: the second half of the segments in a forked process."""
+    every system (one metric; see :func:`chrf_family_stats`)."""
+    return chrf_family_stats({"m": metric}, systems, refs)["m"]
+
+
+def _word_ngrams(words: list[str], order: int) -> list[Counter]:
+    return [Counter([" ".join(words[i:i + n]) for i in range(len(words) - n + 1)]) for n in range(1, order + 1)]
+
+
+def chrf_family_stats(metrics: dict, systems: dict[str, Sequence[str]],
+                      refs: Sequence[Sequence[str]]) -> dict[str, dict[str, list]]:
+    """Per metric (each :func:`chrf_fast_ok`), per system: the per-segment statistics sacrebleu's
+    ``CHRF._extract_corpus_statistics`` returns, from one counting of character n-grams shared by
+    all the metrics (chrF and chrF++ have the same character part; :mod:`pipeline.score.pairchrf`
+    counts each distinct text's n-grams once per segment) and, for chrF++, word n-grams counted
+    with sacrebleu's own word splitting and matching. Multiple references: per metric the one with
+    the best F over all its orders, as sacrebleu picks it. Large inputs: the second half of the
+    segments in a forked process. Metrics need no reference cache (:func:`make_metric` with
+    ``cache=False``): a segment whose alphabet is too large to pack goes to sacrebleu with that
+    segment's reference information computed on the spot."""
     names = list(systems)
     n = len(systems[names[0]]) if names else 0
+    mnames = list(metrics)
+    max_words = max((metrics[m].word_order for m in mnames), default=0)
+    word_metric = next((metrics[m] for m in mnames if metrics[m].word_order), None)
 
-    def segment(k: int) -> list:
+    def segment(k: int) -> dict[str, list]:
         by_text: dict[str, list[int]] = {}
         for i, s in enumerate(names):
             by_text.setdefault(systems[s][k], []).append(i)
         seg_refs = [r[k] for r in refs]
         arr = pairchrf.hyp_ref_stats(list(by_text), seg_refs)
-        row: list = [None] * len(names)
+        ref_words = ([_word_ngrams(api.chrf_words(word_metric, r), max_words) for r in seg_refs]
+                     if word_metric is not None and arr is not None else [])
+        rows: dict[str, list] = {m: [None] * len(names) for m in mnames}
         for t_i, (text, who) in enumerate(by_text.items()):
-            if arr is None:
-                stats = api.segment_statistics(metric, text, api.ref_cache(metric)[k])
-            elif len(seg_refs) == 1:
-                stats = arr[t_i, 0].tolist()
-            else:
-                best: list | None = None
-                best_f = -1.0
-                for r_i in range(len(seg_refs)):
-                    cand = arr[t_i, r_i].tolist()
-                    f = api.chrf_f_score(metric, cand)
-                    if f > best_f:
-                        best, best_f = cand, f
-                stats = best if best is not None else arr[t_i, 0].tolist()
-            for i in who:
-                row[i] = stats
-        return row
+            hyp_words = (_word_ngrams(api.chrf_words(word_metric, text), max_words)
+                         if word_metric is not None and arr is not None else [])
+            for m in mnames:
+                metric = metrics[m]
+                if arr is None:
+                    stats = api.segment_statistics(metric, text, api.reference_info(metric, seg_refs))
+                else:
+                    stats = _best_reference(metric, arr[t_i], hyp_words, ref_words)
+                for i in who:
+                    rows[m][i] = stats
+        return rows
 
-    rows = _in_two_processes(lambda ks: [segment(k) for k in ks], list(range(n)), SPLIT_MIN_SEGMENTS)
-    return {s: [row[i] for row in rows] for i, s in enumerate(names)}
+    segs = _in_two_processes(lambda ks: [segment(k) for k in ks], list(range(n)), SPLIT_MIN_SEGMENTS)
+    return {m: {s: [seg[m][i] for seg in segs] for i, s in enumerate(names)} for m in mnames}
+
+
+def _best_reference(metric, char_stats: np.ndarray, hyp_words: list[Counter], ref_words: list[list[Counter]]) -> list:
+    """One text's statistics against a segment's references (``char_stats``: (refs, 18)): character
+    orders from pairchrf, then the metric's word orders; the reference with the best F wins, the
+    first on a tie (sacrebleu's ``>``)."""
+    best: list | None = None
+    best_f = -1.0
+    for r_i in range(char_stats.shape[0]):
+        cand = char_stats[r_i].tolist()
+        for order in range(metric.word_order):
+            cand += api.match_statistics(metric, hyp_words[order], ref_words[r_i][order])
+        if char_stats.shape[0] == 1:
+            return cand
+        f = api.chrf_f_score(metric, cand)
+        if f > best_f:
+            best, best_f = cand, f
+    return best if best is not None else []
 
 
 # While a forked helper runs, the function it runs (a closure over the caller's data) lives here.

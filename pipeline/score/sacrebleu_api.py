@@ -15,8 +15,9 @@ from collections.abc import Sequence
 import numpy as np
 from sacrebleu.significance import _compute_p_value, estimate_ci
 
-__all__ = ["ref_cache", "has_references", "preprocess", "segment_statistics", "score_of_statistics", "score_of_sums",
-           "chrf_f_score", "p_value", "estimate_ci"]
+__all__ = ["ref_cache", "has_references", "reference_info", "preprocess", "segment_statistics",
+           "score_of_statistics", "score_of_sums", "chrf_f_score", "chrf_words", "match_statistics", "p_value",
+           "estimate_ci"]
 
 
 def ref_cache(metric) -> list:
@@ -27,6 +28,12 @@ def ref_cache(metric) -> list:
 def has_references(metric) -> bool:
     """Whether the metric was built with references (its reference cache exists)."""
     return getattr(metric, "_ref_cache", None) is not None
+
+
+def reference_info(metric, refs: Sequence[str]):
+    """One segment's reference information as the metric caches it (``_extract_reference_info``),
+    for references already passed through :func:`preprocess`."""
+    return metric._extract_reference_info(refs)
 
 
 def preprocess(metric, text: str) -> str:
@@ -54,6 +61,16 @@ def score_of_sums(metric, sums):
 def chrf_f_score(metric, stats: Sequence) -> float:
     """chrF's F-score of one segment's statistics (``CHRF._compute_f_score``)."""
     return metric._compute_f_score(stats)
+
+
+def chrf_words(metric, text: str) -> list[str]:
+    """chrF++'s words of a text: split on whitespace, punctuation split off (``_remove_punctuation``)."""
+    return metric._remove_punctuation(text)
+
+
+def match_statistics(metric, hyp_ngrams, ref_ngrams) -> list[int]:
+    """chrF's ``[hyp, ref, match]`` of two n-gram Counters of one order (``_get_match_statistics``)."""
+    return metric._get_match_statistics(hyp_ngrams, ref_ngrams)
 
 
 def p_value(sample_diffs: np.ndarray, actual_diff: float) -> float:
