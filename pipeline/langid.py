@@ -26,7 +26,6 @@ verdict, because a false "wrong language" makes reviewers stop reading the repor
 
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
 from collections import Counter
@@ -34,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from pipeline import langdata
+from pipeline import langdata, parallel
 from pipeline.errors import ConfigError
 
 SURE = 0.90           # langdetect probability needed to call a text "wrong language"
@@ -219,7 +218,7 @@ def identify_many(texts: Sequence[str | None], expected: str, min_chars: int = 2
         else:
             verdicts[t] = v
     if workers is None:
-        workers = min(2, os.cpu_count() or 1) if len(pending) >= PARALLEL_MIN else 1
+        workers = parallel.cpus() if len(pending) >= PARALLEL_MIN else 1
     if workers > 1 and len(pending) > 1:
         _detect("warm up the profiles once, before the fork")
         import multiprocessing as mp

@@ -65,13 +65,18 @@ def csv_safe(value: str) -> str:
 def to_csv(df: pd.DataFrame, columns: list[str] | None = None) -> str:
     """CSV for people and spreadsheets: text cells are guarded against formula injection."""
     cols = columns or list(df.columns)
+    return rows_to_csv(records(df, cols), cols)
+
+
+def rows_to_csv(rows: list[dict], columns: list[str]) -> str:
+    """:func:`to_csv` of rows already made plain (:func:`records`): the ``columns`` of each."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow([csv_safe(c) for c in cols])
-    for r in records(df, cols):
+    w.writerow([csv_safe(c) for c in columns])
+    for r in rows:
         w.writerow(["" if v is None else csv_safe(json.dumps(v, ensure_ascii=False)) if isinstance(v, (list, dict))
                     else f"{v:.4f}" if isinstance(v, float) else csv_safe(v) if isinstance(v, str) else v
-                    for v in r.values()])
+                    for v in (r[c] for c in columns)])
     return buf.getvalue()
 
 

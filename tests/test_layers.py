@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PKG = ROOT / "pipeline"
 
 LAYERS = [
-    ("foundation", ("pipeline.errors", "pipeline.keys", "pipeline.output", "pipeline.text", "pipeline.schema",
+    ("foundation", ("pipeline.errors", "pipeline.parallel", "pipeline.keys", "pipeline.output", "pipeline.text", "pipeline.schema",
                     "pipeline.encoding", "pipeline.ioutil", "pipeline.config", "pipeline.langdata",
                     "pipeline.langid", "pipeline.results", "pipeline")),
     ("ingest", ("pipeline.ingest",)),

@@ -185,11 +185,18 @@ def stale(u, env, opts):
     en8 = u.extra.get("source_8") if u.extra else None
     if not (en8 and u.source):
         return
-    t = char_ratio(u.previous, u.target or "")
-    e = char_ratio(en8, u.source)
-    if t < float(opts["near_copy"]) or (1.0 - t) >= (1.0 - e) / 2:
+    near = float(opts["near_copy"])
+    sm = difflib.SequenceMatcher(None, ws(u.previous), ws(u.target or ""), autojunk=False)
+    # difflib's cheap upper bounds first: most modified translations are far from a copy
+    if sm.real_quick_ratio() < near or sm.quick_ratio() < near:
         return
-    ops = difflib.SequenceMatcher(None, ws(u.previous), ws(u.target or ""), autojunk=False).get_opcodes()
+    t = sm.ratio()
+    if t < near:
+        return
+    e = char_ratio(en8, u.source)
+    if (1.0 - t) >= (1.0 - e) / 2:
+        return
+    ops = sm.get_opcodes()
     changed_chars = sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in ops if tag != "equal")
     yield Hit(u, f"{_cap(u.label)}: the English was modified (its SFIA 8 and SFIA 9 texts are {e:.0%} alike) but "
                  f"the translation is {t:.0%} the SFIA 8 translation (about {changed_chars} character(s) edited): "

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pipeline import langdata, schema
+from pipeline import langdata, parallel, schema
 from pipeline.checks import suppressions as sup_mod
 from pipeline.checks.glossary import Glossary
 from pipeline.checks.registry import REGISTRY, Check, finding
@@ -93,16 +93,34 @@ def check_units(units: list[Unit], settings: Settings, english: Sequence[Unit] =
                 candidates: Sequence[Unit] = (), drafts: Sequence[Unit] = ()) -> Outcome:
     env = Env(settings, {u.skill for u in units} | {u.skill for u in english})
     wanted = set(only) if only else None
+    checks = [c for c in REGISTRY.values()
+              if c.func is not None and c.scope != "meta" and (wanted is None or {c.code, c.name} & wanted)]
     pools = _pools(units, english, candidates, drafts)
-    records = []
-    for c in REGISTRY.values():
-        if c.func is None or c.scope == "meta" or (wanted is not None and not {c.code, c.name} & wanted):
-            continue
-        pool = [u for u in pools[c.scope] if settings.is_enabled(c, u.lang)]
-        opts = settings.opts(c)
-        for h in _hits(c, pool, env, opts):
-            records.append(finding(c, message=h.message, evidence=h.evidence,
+    # Every rule sees the units of one language at most (a unit, a page, a language's corpus), so
+    # languages are checked independently, one per process (pipeline.parallel); each language's
+    # findings come in rule order as in one loop, and languages never tie in the final sort.
+    by_lang: dict[str, dict[str, list[Unit]]] = defaultdict(lambda: {scope: [] for scope in pools})
+    for scope, pool in pools.items():
+        for u in pool:
+            by_lang[u.lang][scope].append(u)
+    langs = sorted(by_lang)
+
+    def one(lang: str) -> list[dict]:
+        out = []
+        for c in checks:
+            pool = by_lang[lang][c.scope] if settings.is_enabled(c, lang) else []
+            if not pool:
+                continue
+            opts = settings.opts(c)
+            for h in _hits(c, pool, env, opts):
+                out.append(finding(c, message=h.message, evidence=h.evidence,
                                    severity=settings.severity.get(c.code), **h.unit.where))
+        return out
+
+    def size(lang: str) -> int:
+        return sum(len(p) for p in by_lang[lang].values())
+
+    records = [r for part in parallel.map_forked(one, langs, cost=size) for r in part]
     kept, used = sup_mod.apply(records, settings.suppressions, settings.key_pattern)
     kept += _unused(settings, used, report_unused)
     df = schema.make(schema.FINDING, kept)

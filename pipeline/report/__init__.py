@@ -40,7 +40,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import output, schema
+from pipeline import output, parallel, schema
 from pipeline.drift import skill_changes
 from pipeline.ioutil import write_bytes, write_text
 from pipeline.report import ci, html, model
@@ -71,10 +71,13 @@ def write_scores(scored: Scored, out: Path) -> None:
         write_text(out / "scores.json", json.dumps(dict(scored.boards), ensure_ascii=False, indent=1,
                                                    sort_keys=True) + "\n")
         write_text(out / "candidates.csv", output.to_csv(scored.candidates, schema.columns(schema.CANDIDATE, True)))
-    for (lang, skill), d in scored.drafts.groupby(["lang", "skill"], sort=True):
-        base = out / "drafts" / str(lang) / "sfia-9" / str(skill)
-        write_text(base.with_suffix(".csv"), draft_mod.to_csv(d))
-        write_text(base.with_suffix(".txt"), draft_mod.to_page(d, str(lang)))
+    by_skill: dict[tuple[str, str], list[dict]] = {}
+    for r in output.records(scored.drafts):
+        by_skill.setdefault((str(r["lang"]), str(r["skill"])), []).append(r)
+    for (lang, skill), rows in sorted(by_skill.items()):
+        base = out / "drafts" / lang / "sfia-9" / skill
+        write_text(base.with_suffix(".csv"), draft_mod.rows_to_csv(rows))
+        write_text(base.with_suffix(".txt"), draft_mod.rows_to_page(rows, lang))
 
 
 def _gate_key(f: dict) -> tuple:
@@ -160,17 +163,21 @@ def write_reports(result: RunResult, out: Path, fail_on: str = "error", changed_
     info = {"fail_on": fail_on, "changed_since": changed_since, "gates": gates,
             "leaderboard": ci.leaderboard, "threshold": settings["lqa_threshold"]}
     env = html.environment()
+    html.warm(env)
     write_text(out / "index.html", html.render_index(env, views, info))
-    pages = [(v, None) for v in views] + [(v, s) for v in views for s in v.skills]
-    for v, s in progress(pages, "report pages", verbose=verbose):
-        if s is None:
-            write_text(out / v.page, html.render_lang(env, v, views, info))
-            if v.rows:
-                write_text(out / v.search_page, html.render_search(env, v, views, info, "en" if v.source else "tgt"))
-                if not v.source:
-                    write_text(out / v.folder / "search-en.html", html.render_search(env, v, views, info, "en"))
-        else:
+
+    def pages_of(v) -> None:
+        write_text(out / v.page, html.render_lang(env, v, views, info))
+        if v.rows:
+            write_text(out / v.search_page, html.render_search(env, v, views, info, "en" if v.source else "tgt"))
+            if not v.source:
+                write_text(out / v.folder / "search-en.html", html.render_search(env, v, views, info, "en"))
+        for s in v.skills:
             write_text(out / s.page, html.render_skill(env, v, s, views, info))
+
+    # a language's pages are its own: one language per process (pipeline.parallel)
+    with progress(None, "report pages", verbose=verbose, total=len(views), unit="language") as bar:
+        parallel.map_forked(pages_of, views, cost=lambda v: len(v.rows), done=lambda v: bar.update())
     _write_workbook(out, review_workbook(views), settings)
     write_text(out / "junit.xml", ci.junit_xml(views, fail_on, gates))
     write_text(out / "summary.md", ci.summary_md(views, fail_on, gates, changed_since))

@@ -187,6 +187,12 @@ def environment() -> jinja2.Environment:
     return env
 
 
+def warm(env: jinja2.Environment) -> None:
+    """Compile the page templates once, here: processes that render pages inherit them."""
+    for name in ("index.html.j2", "lang.html.j2", "search.html.j2", "skill.html.j2"):
+        env.get_template(name)
+
+
 def assets() -> dict:
     css, js = _read("report.css"), _read("report.js")
     if "</script" in js.lower() or "</style" in css.lower():

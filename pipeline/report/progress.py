@@ -17,8 +17,8 @@ def enabled(verbose: bool = False, stream=None) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
-def progress(iterable, desc: str, verbose: bool = False, total: int | None = None, stream=None):
+def progress(iterable, desc: str, verbose: bool = False, total: int | None = None, stream=None, unit: str = "page"):
     stream = stream or sys.stderr
     tqdm.monitor_interval = 0  # no monitor thread: it kept a finished run alive for up to 10 s
     return tqdm(iterable, desc=desc, total=total, disable=not enabled(verbose, stream), file=stream,
-                leave=False, unit="page", dynamic_ncols=True)
+                leave=False, unit=unit, dynamic_ncols=True)

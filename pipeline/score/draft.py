@@ -47,28 +47,40 @@ def to_csv(draft: pd.DataFrame) -> str:
     return output.to_csv(draft, DRAFT_COLUMNS)
 
 
+def rows_to_csv(rows: list[dict]) -> str:
+    """:func:`to_csv` of one skill's draft rows (:func:`pipeline.output.records`)."""
+    return output.rows_to_csv(rows, DRAFT_COLUMNS)
+
+
 def to_page(draft: pd.DataFrame, lang: str) -> str:
     """The draft as a skill page (one skill), readable by :func:`pipeline.ingest.read_file`."""
+    return rows_to_page(output.records(draft), lang)
+
+
+def rows_to_page(rows: list[dict], lang: str) -> str:
+    """:func:`to_page` of one skill's draft rows (:func:`pipeline.output.records`)."""
     data = load(lang)
     heading = data.section("draft").get("level_heading", "{name}: Level {level}")
     guidance_heading = next(iter(data.raw.get("page", {}).get("guidance_headings", [])), "Guidance notes")
-    d = draft[draft["text"].notna()]
-    skill = d["skill"].iloc[0]
+    d = [r for r in rows if r["text"] is not None]
+    skill = d[0]["skill"]
 
-    def marker(rows) -> str:
-        return "(modified)" if (rows["marker"] == "modified").any() else "(unchanged)"
+    def marker(some: list[dict]) -> str:
+        return "(modified)" if any(r["marker"] == "modified" for r in some) else "(unchanged)"
 
-    def pick(el):
-        return d[d["element"] == el]
+    def pick(*elements: str, by: str | None = None) -> list[dict]:
+        got = [r for r in d if r["element"] in elements]
+        return sorted(got, key=lambda r: (r[by] is None, r[by] or 0)) if by else got
 
-    name = pick("name")["text"].iloc[0] if len(pick("name")) else skill
-    lines = [f"{name} {skill}", marker(d[d["element"].isin(["name", "description"])])]
-    lines += list(pick("description")["text"])
-    notes = d[d["element"].isin(["guidance", "activity"])]
-    if len(notes):
+    names = pick("name")
+    name = names[0]["text"] if names else skill
+    lines = [f"{name} {skill}", marker(pick("name", "description"))]
+    lines += [r["text"] for r in pick("description")]
+    notes = pick("guidance", "activity")
+    if notes:
         lines += [guidance_heading, marker(notes)]
-        lines += list(pick("guidance").sort_values("item")["text"])
-        lines += [f"- {t}" for t in pick("activity").sort_values("item")["text"]]
-    for r in pick("level").sort_values("level").to_dict("records"):
+        lines += [r["text"] for r in pick("guidance", by="item")]
+        lines += [f"- {r['text']}" for r in pick("activity", by="item")]
+    for r in pick("level", by="level"):
         lines += [heading.format(name=name, level=int(r["level"])), f"({r['marker']})", r["text"]]
     return "\n".join(lines) + "\n"

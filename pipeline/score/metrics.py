@@ -15,7 +15,6 @@ same numbers; sacrebleu's own TER when numba is missing); the others from sacreb
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
 import weakref
 from collections import Counter
 from collections.abc import Sequence
@@ -25,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from sacrebleu.metrics import BLEU, CHRF, TER
 
+from pipeline import parallel
 from pipeline.score import pairchrf, ter
 from pipeline.score import sacrebleu_api as api
 from pipeline.score.sacrebleu_api import estimate_ci
@@ -116,7 +116,7 @@ class Extraction:
         # (consensus, signals: the longer path); this process alone for small inputs.
         pool_size = workers if workers is not None and workers > 1 else 0
         if workers is None and len(self.pairs) >= PARALLEL_MIN_PAIRS:
-            pool_size = min(2, (os.cpu_count() or 1) - 1)
+            pool_size = min(2, parallel.cpus() - 1)
         if not self.names:
             pool_size = 0
         self.workers = max(1, pool_size)
@@ -259,7 +259,7 @@ def _in_two_processes(fn, items: list, min_items: int) -> list:
     """``fn(items)`` (a list in, a list of the same length out), the second half in a forked
     process while this one does the first half, when there are ``min_items`` or more and two
     CPUs. The forked process inherits ``fn`` and its data (nothing pickled but the results)."""
-    if len(items) < min_items or (os.cpu_count() or 1) < 2:
+    if len(items) < min_items or parallel.cpus() < 2:
         return fn(items)
     half = len(items) // 2
     _HALF["fn"] = fn

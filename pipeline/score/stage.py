@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline import schema
+from pipeline import parallel, schema
 from pipeline.errors import ConfigError
 from pipeline.keys import DEFAULT_PATTERN, format_key
 from pipeline.langdata import base_tag
@@ -80,14 +80,12 @@ def _draft(alignment: pd.DataFrame, records: list[dict], lang: str, pattern: str
 def score_stage(candidates: pd.DataFrame, translations: pd.DataFrame, alignment: pd.DataFrame,
                 st: Settings, pattern: str = DEFAULT_PATTERN) -> Scored:
     """Score every language's candidates (schema.CANDIDATE_INPUT); see the module docstring."""
-    boards: dict[str, dict] = {}
-    all_records: list[dict] = []
-    drafts: list[pd.DataFrame] = []
-    notes: list[str] = []
     origin_where = dict(zip(candidates["origin"], zip(candidates["path"], candidates["line"], strict=True),
                             strict=True))
-    for lang in sorted(set(candidates["lang"])):
-        corpus = corpus_from_table(candidates[candidates["lang"] == lang], lang=lang)
+    by_lang = {lang: candidates[candidates["lang"] == lang] for lang in sorted(set(candidates["lang"]))}
+
+    def one(lang: str) -> tuple[dict, list[dict], list[str], pd.DataFrame]:
+        corpus = corpus_from_table(by_lang[lang], lang=lang)
         final, final_files = _final_texts(translations, lang, pattern)
         refs = [final.get(k) for k in corpus.ids]
         is_final = any(r is not None for r in refs)
@@ -97,17 +95,25 @@ def score_stage(candidates: pd.DataFrame, translations: pd.DataFrame, alignment:
         else:
             corpus.refs, corpus.reference_name = [], None
         board, records = score(corpus, Settings(**{**st.__dict__, "reference_is_final": is_final}))
-        boards[lang] = board
-        notes += [f"score {lang}: {p}" for p in corpus.problems]
         for rec in records:
             rec["lang"] = lang
             rec["path"], rec["line"] = origin_where.get(rec["origin"], (None, None))
+        records = [{c: r.get(c) for c in CANDIDATE_COLUMNS} for r in records]
+        return board, records, [f"score {lang}: {p}" for p in corpus.problems], _draft(alignment, records, lang, pattern)
+
+    # languages are independent: one per process (pipeline.parallel), results in language order
+    boards: dict[str, dict] = {}
+    all_records: list[dict] = []
+    drafts: list[pd.DataFrame] = []
+    notes: list[str] = []
+    for lang, (board, records, problems, draft) in zip(
+            by_lang, parallel.map_forked(one, list(by_lang), cost=lambda x: len(by_lang[x])), strict=True):
+        boards[lang] = board
+        notes += problems
         all_records += records
-        draft = _draft(alignment, records, lang, pattern)
         if len(draft):
             drafts.append(draft)
-    table = schema.make(schema.CANDIDATE, [{c: r.get(c) for c in CANDIDATE_COLUMNS} for r in all_records]) \
-        if all_records else schema.empty(schema.CANDIDATE)
+    table = schema.make(schema.CANDIDATE, all_records) if all_records else schema.empty(schema.CANDIDATE)
     return Scored(boards=boards, candidates=schema.validate(table, schema.CANDIDATE, "candidates"),
                   drafts=pd.concat(drafts, ignore_index=True) if drafts else schema.empty(schema.DRAFT),
                   notes=tuple(notes))

@@ -1,0 +1,82 @@
+"""Work spread over the machine's CPUs, one language (or other independent share) per process.
+
+The stages are functions of the whole corpus, but most of their work is per language: each
+language's candidates are scored against its own translation, its checks see its own units, its
+report pages show its own findings. :func:`map_forked` runs such shares in forked worker
+processes, which inherit the inputs (nothing is pickled but each share's result), and returns
+the results in the order of the shares, so the outcome is the same as the serial loop's.
+
+At most two processes: the machines this runs on (CI runners, a translator's laptop) have few
+cores and the work is CPU-bound, so more processes only add memory. Inside a worker everything
+runs serially (:func:`cpus` is 1 there): no pool inside a pool. ``SFIA_QA_WORKERS=1`` turns
+all of it off (the same results, in one process), e.g. to profile.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+MAX_WORKERS = 2
+_IN_WORKER = False
+_JOB: dict = {}
+
+
+def cpus() -> int:
+    """Processes this process may use for its work: 1 inside a worker or with
+    ``SFIA_QA_WORKERS=1``; else min(2, the CPUs it is allowed to run on)."""
+    if _IN_WORKER:
+        return 1
+    try:
+        avail = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        avail = os.cpu_count() or 1
+    env = os.environ.get("SFIA_QA_WORKERS", "").strip()
+    if env.isdigit() and int(env) >= 1:
+        return min(int(env), MAX_WORKERS, avail)
+    return max(1, min(MAX_WORKERS, avail))
+
+
+def _start_worker() -> None:
+    global _IN_WORKER
+    _IN_WORKER = True
+
+
+def _call(i: int):
+    return _JOB["fn"](_JOB["items"][i])
+
+
+def map_forked(fn: Callable[[T], R], items: Sequence[T], cost: Callable[[T], float] | None = None,
+               done: Callable[[T], None] | None = None) -> list[R]:
+    """``[fn(x) for x in items]``, the items shared out over :func:`cpus` forked processes when
+    there are two or more of each (largest ``cost`` first, so the two finish together). ``fn``
+    may be a closure over any data: the workers inherit it. ``done(item)`` is called here as
+    each share finishes (a progress bar). An exception in a share is raised here, as the
+    serial loop would raise it."""
+    n = min(cpus(), len(items))
+    if n < 2 or "fork" not in mp.get_all_start_methods():
+        out = []
+        for x in items:
+            out.append(fn(x))
+            if done is not None:
+                done(x)
+        return out
+    order = sorted(range(len(items)), key=lambda i: -cost(items[i])) if cost else list(range(len(items)))
+    _JOB.update(fn=fn, items=items)
+    try:
+        with ProcessPoolExecutor(n, mp_context=mp.get_context("fork"), initializer=_start_worker) as pool:
+            futures = {pool.submit(_call, i): i for i in order}
+            results: dict[int, R] = {}
+            for f in as_completed(futures):
+                results[futures[f]] = f.result()
+                if done is not None:
+                    done(items[futures[f]])
+            return [results[i] for i in range(len(items))]
+    finally:
+        _JOB.clear()

@@ -1,0 +1,65 @@
+"""Languages in two processes: the same reports as one process, in order, errors kept."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline import parallel
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_results_come_back_in_the_order_of_the_items(monkeypatch):
+    monkeypatch.setattr(parallel, "cpus", lambda: 2)
+    seen = []
+    out = parallel.map_forked(lambda x: (x, os.getpid()), [3, 1, 2, 5], cost=lambda x: x, done=seen.append)
+    assert [x for x, _ in out] == [3, 1, 2, 5]
+    assert sorted(seen) == [1, 2, 3, 5]
+    assert all(pid != os.getpid() for _, pid in out)  # the shares ran in workers
+
+
+def test_a_worker_runs_its_own_work_serially(monkeypatch):
+    monkeypatch.setattr(parallel, "MAX_WORKERS", 2)
+    monkeypatch.delenv("SFIA_QA_WORKERS", raising=False)
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("one CPU: nothing runs in workers")
+    inner = parallel.map_forked(lambda _x: parallel.cpus(), [1, 2])
+    assert inner == [1, 1]
+
+
+def test_an_error_in_a_share_is_raised_here(monkeypatch):
+    monkeypatch.setattr(parallel, "cpus", lambda: 2)
+
+    def boom(x):
+        if x == 2:
+            raise ValueError("share 2 failed")
+        return x
+
+    with pytest.raises(ValueError, match="share 2 failed"):
+        parallel.map_forked(boom, [1, 2, 3])
+
+
+def test_sfia_qa_workers_1_means_one_process(monkeypatch):
+    monkeypatch.setenv("SFIA_QA_WORKERS", "1")
+    assert parallel.cpus() == 1
+    assert parallel.map_forked(lambda _x: os.getpid(), [1, 2]) == [os.getpid()] * 2
+
+
+def test_a_run_in_two_processes_writes_the_same_reports_as_one(tmp_path):
+    """The sample (two languages and the English): every report file byte for byte."""
+    outs = {}
+    for workers in ("1", "2"):
+        out = tmp_path / f"w{workers}"
+        env = {**os.environ, "SFIA_QA_WORKERS": workers}
+        p = subprocess.run([sys.executable, "-m", "pipeline", "run", "--config", str(ROOT / "qa.toml"),
+                            "--out", str(out), "--fail-on", "never"], env=env, capture_output=True, text=True)
+        assert p.returncode == 0, p.stderr
+        outs[workers] = {f.relative_to(out).as_posix(): f.read_bytes() for f in out.rglob("*") if f.is_file()}
+    assert set(outs["1"]) == set(outs["2"])
+    different = [name for name in outs["1"] if outs["1"][name] != outs["2"][name]]
+    assert not different
