@@ -15,12 +15,14 @@ from collections.abc import Sequence
 
 import fastchrf
 
-from pipeline.score.pairchrf import pairwise_chrf
+from pipeline.score.pairchrf import SegmentTexts, f_scores, pairwise_chrf
 
 
-def consensus(segments: Sequence[Sequence[str | None]]) -> list[list[float | None]]:
+def consensus(segments: Sequence[Sequence[str | None]], counted: SegmentTexts | None = None) -> list[list[float | None]]:
     """For each segment (a list of candidate texts, None/blank = none), each candidate's
-    mean chrF against the others; None for an empty candidate or a lone one."""
+    mean chrF against the others; None for an empty candidate or a lone one. ``counted``: the
+    segments' texts already counted (:class:`~pipeline.score.pairchrf.SegmentTexts`, holding
+    at least these texts per segment)."""
     live = [[i for i, t in enumerate(seg) if t is not None and t.strip()] for seg in segments]
     out: list[list[float | None]] = [[None] * len(seg) for seg in segments]
     todo = [k for k, idx in enumerate(live) if len(idx) >= 2]
@@ -28,7 +30,13 @@ def consensus(segments: Sequence[Sequence[str | None]]) -> list[list[float | Non
         return out
     # Identical candidates are scored once: chrF of a text against itself is 100.
     uniq: list[list[str]] = [list(dict.fromkeys(str(segments[k][i]) for i in live[k])) for k in todo]
-    matrices: list = list(pairwise_chrf(uniq))
+    if counted is None:
+        matrices: list = list(pairwise_chrf(uniq))
+    else:
+        matrices = []
+        for k, u in zip(todo, uniq, strict=True):
+            st = counted.pair_stats(k, u, u)
+            matrices.append(None if st is None else f_scores(st))
     fallback = [a for a, m in enumerate(matrices) if m is None]
     if fallback:
         for a, m in zip(fallback, fastchrf.pairwise_chrf([uniq[a] for a in fallback],

@@ -64,8 +64,12 @@ def _measure(corpus: Corpus, st: Settings, names: list[str], texts: list, scored
     family = [m for m in wanted if m in ("chrf", "chrf++")]
     metric_objs = {m: M.make_metric(m, refs, cache=m not in family) for m in wanted}
     job = M.Extraction({m: o for m, o in metric_objs.items() if m not in family}, hyps, st.workers)
-    cons = consensus_mod.consensus(texts)
-    family_stats = M.chrf_family_stats({m: metric_objs[m] for m in family}, hyps, refs)
+    # each segment's candidates and reference counted once, for consensus and chrF alike
+    pos = {k: j for j, k in enumerate(scored)}
+    counted = M.count_texts([[*(t for t in seg if t is not None), *((h[pos[k]] for h in hyps.values()) if k in pos else ()),
+                              *((r[pos[k]] for r in refs) if k in pos else ())] for k, seg in enumerate(texts)])
+    cons = consensus_mod.consensus(texts, counted)
+    family_stats = M.chrf_family_stats({m: metric_objs[m] for m in family}, hyps, refs, counted, scored)
     sig_opts = st.signals if not job.parallel else S.Options(**{**st.signals.__dict__, "langid_workers": 1})
     sig = S.detect(texts, corpus.sources, corpus.lang, sig_opts)
     stats = job.result()

@@ -186,8 +186,9 @@ def _word_ngrams(words: list[str], order: int) -> list[Counter]:
     return [Counter([" ".join(words[i:i + n]) for i in range(len(words) - n + 1)]) for n in range(1, order + 1)]
 
 
-def chrf_family_stats(metrics: dict, systems: dict[str, Sequence[str]],
-                      refs: Sequence[Sequence[str]]) -> dict[str, dict[str, list]]:
+def chrf_family_stats(metrics: dict, systems: dict[str, Sequence[str]], refs: Sequence[Sequence[str]],
+                      counted: pairchrf.SegmentTexts | None = None,
+                      at: Sequence[int] | None = None) -> dict[str, dict[str, list]]:
     """Per metric (each :func:`chrf_fast_ok`), per system: the per-segment statistics sacrebleu's
     ``CHRF._extract_corpus_statistics`` returns, from one counting of character n-grams shared by
     all the metrics (chrF and chrF++ have the same character part; :mod:`pipeline.score.pairchrf`
@@ -196,7 +197,8 @@ def chrf_family_stats(metrics: dict, systems: dict[str, Sequence[str]],
     the best F over all its orders, as sacrebleu picks it. Large inputs: the second half of the
     segments in a forked process. Metrics need no reference cache (:func:`make_metric` with
     ``cache=False``): a segment whose alphabet is too large to pack goes to sacrebleu with that
-    segment's reference information computed on the spot."""
+    segment's reference information computed on the spot. ``counted``: the texts already counted
+    (:class:`~pipeline.score.pairchrf.SegmentTexts`), segment ``k`` here being its segment ``at[k]``."""
     names = list(systems)
     n = len(systems[names[0]]) if names else 0
     mnames = list(metrics)
@@ -208,7 +210,8 @@ def chrf_family_stats(metrics: dict, systems: dict[str, Sequence[str]],
         for i, s in enumerate(names):
             by_text.setdefault(systems[s][k], []).append(i)
         seg_refs = [r[k] for r in refs]
-        arr = pairchrf.hyp_ref_stats(list(by_text), seg_refs)
+        arr = (pairchrf.hyp_ref_stats(list(by_text), seg_refs) if counted is None
+               else counted.hyp_ref_stats(at[k] if at is not None else k, list(by_text), seg_refs))
         ref_words = ([_word_ngrams(api.chrf_words(word_metric, r), max_words) for r in seg_refs]
                      if word_metric is not None and arr is not None else [])
         rows: dict[str, list] = {m: [None] * len(names) for m in mnames}
@@ -245,6 +248,13 @@ def _best_reference(metric, char_stats: np.ndarray, hyp_words: list[Counter], re
         if f > best_f:
             best, best_f = cand, f
     return best if best is not None else []
+
+
+def count_texts(segments: Sequence[Sequence[str]]) -> pairchrf.SegmentTexts:
+    """:class:`~pipeline.score.pairchrf.SegmentTexts` of the segments, the second half counted in
+    a forked process when there are enough segments and two CPUs."""
+    return pairchrf.SegmentTexts(segments, count=lambda texts: _in_two_processes(
+        lambda part: [pairchrf.segment_stats(t) for t in part], texts, SPLIT_MIN_SEGMENTS))
 
 
 # While a forked helper runs, the function it runs (a closure over the caller's data) lives here.

@@ -119,3 +119,36 @@ def hyp_ref_stats(hyps: Sequence[str], refs: Sequence[str]) -> np.ndarray | None
     sub = st[: len(hyps), len(hyps):].copy()
     sub[..., 0] = np.where(sub[..., 1] > 0, sub[..., 0], 0)
     return sub.reshape(len(hyps), len(refs), CHAR_ORDER * 3)
+
+
+class SegmentTexts:
+    """Every text of each segment counted once (:func:`segment_stats`): the candidates and the
+    reference together, so consensus (candidate against candidate) and chrF (candidate against
+    reference) read their statistics from one counting instead of two. ``count`` maps the
+    list of segments' texts to their stats (default :func:`segment_stats` one by one; the caller
+    may spread it over processes)."""
+
+    def __init__(self, segments: Sequence[Sequence[str]], count=None):
+        self.texts = [list(dict.fromkeys(seg)) for seg in segments]
+        self.index = [{t: i for i, t in enumerate(ts)} for ts in self.texts]
+        self.stats: list[np.ndarray | None] = (
+            count(self.texts) if count is not None else [segment_stats(ts) for ts in self.texts])
+
+    def pair_stats(self, k: int, hyps: Sequence[str], refs: Sequence[str]) -> np.ndarray | None:
+        """int64 (len(hyps), len(refs), order, 3) of segment ``k``, as :func:`segment_stats` of
+        exactly these texts would give (each pair's counts depend on that pair only); None
+        where the segment's alphabet is too large to pack."""
+        st = self.stats[k]
+        if st is None:
+            return None
+        ix = self.index[k]
+        return st[np.ix_([ix[h] for h in hyps], [ix[r] for r in refs])]
+
+    def hyp_ref_stats(self, k: int, hyps: Sequence[str], refs: Sequence[str]) -> np.ndarray | None:
+        """:func:`hyp_ref_stats` of segment ``k``'s texts."""
+        sub = self.pair_stats(k, hyps, refs)
+        if sub is None:
+            return None
+        sub = sub.copy()
+        sub[..., 0] = np.where(sub[..., 1] > 0, sub[..., 0], 0)
+        return sub.reshape(len(hyps), len(refs), CHAR_ORDER * 3)
