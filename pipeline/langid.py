@@ -156,6 +156,14 @@ def _cheap(text: str, expected: str, min_chars: int) -> Verdict | None:
     return None
 
 
+def warm() -> None:
+    """Load langdetect's language profiles now (half a second): processes forked afterwards
+    (one per language, :mod:`pipeline.parallel`) inherit them instead of each loading its own."""
+    from langdetect.detector_factory import init_factory
+
+    init_factory()
+
+
 @lru_cache(maxsize=65536)
 def _detect(text: str) -> tuple[tuple[str, float], ...]:
     from langdetect import DetectorFactory, detect_langs

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import schema
+from pipeline import langid, parallel, schema
 from pipeline.align import align_english, align_translations
 from pipeline.checks.settings import settings_from as check_settings
 from pipeline.checks.stage import check_stage
@@ -98,6 +98,8 @@ def _run(cfg: Config, stage: Path, out_dir: Path, fail_on: str, changed_since: s
     with t.stage("align+drift"):
         aligned = analyse(ingested.english, ingested.translations,
                           float(drift_opts.get("pair_threshold", 0.4)), bool(drift_opts.get("case_is_cosmetic", True)))
+    if parallel.cpus() > 1 and len(set(ingested.translations["lang"])) > 1:
+        langid.warm()  # the score and check stages' per-language workers all identify languages
     with t.stage("score"):
         scored = score_stage(ingested.candidates, ingested.translations, aligned.alignment, scoring,
                              cfg.key_pattern)

@@ -36,3 +36,17 @@ def sfia9_csv(shared) -> Path:
     if not p.is_file():
         pytest.skip(f"{p} missing")
     return p
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_cache(tmp_path_factory):
+    """The tests' own cache folder (pipeline.cache), not the user's, shared by the whole session."""
+    import os
+
+    old = os.environ.get("SFIA_QA_CACHE")
+    os.environ["SFIA_QA_CACHE"] = str(tmp_path_factory.mktemp("sfia-qa-cache"))
+    yield
+    if old is None:
+        os.environ.pop("SFIA_QA_CACHE", None)
+    else:
+        os.environ["SFIA_QA_CACHE"] = old

@@ -113,3 +113,49 @@ def test_lazy_dictionary_answers_as_spylls_does(tmp_path):
               "searchs", "polićy", "tea"]:
         assert lazy.lookup(w) == full.lookup(w), w
     assert lazy.lookup("policies") and not lazy.lookup("policys")
+
+
+def test_the_stem_index_is_cached_and_a_damaged_cache_is_rebuilt(tmp_path, monkeypatch):
+    from spylls.hunspell import Dictionary
+
+    monkeypatch.setenv("SFIA_QA_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "xx.aff").write_text("SET UTF-8\nSFX S Y 1\nSFX S 0 s .\n", encoding="utf-8")
+    (tmp_path / "xx.dic").write_text("3\nteam/S\nLondon\nrisk/S\n", encoding="utf-8")
+    full = Dictionary.from_files(str(tmp_path / "xx"))
+    words = ["teams", "Team", "London", "london", "risks", "riskss"]
+    first = rules_spelling._lazy_dictionary(tmp_path / "xx")
+    [entry] = (tmp_path / "cache" / "hunspell").glob("*.bin")
+    cached = rules_spelling._lazy_dictionary(tmp_path / "xx")
+    entry.write_bytes(entry.read_bytes().replace(b"team", b"taem"))  # damaged: ignored, rebuilt
+    rebuilt = rules_spelling._lazy_dictionary(tmp_path / "xx")
+    for w in words:
+        assert first.lookup(w) == cached.lookup(w) == rebuilt.lookup(w) == full.lookup(w), w
+
+
+def test_a_rerun_on_the_same_words_loads_no_dictionary(tiny_pl, monkeypatch, tmp_path):
+    monkeypatch.setenv("SFIA_QA_CACHE", str(tmp_path / "cache"))
+    units = [U("Zarządza zespołem i klienta obsługą."), U("Prowadzi rejestra zarzadza.")]
+
+    def fresh():
+        rules_spelling._speller.cache_clear()
+        rules_spelling._load.cache_clear()
+        rules_spelling._base.cache_clear()
+        rules_spelling._digest.cache_clear()
+
+    fresh()
+    first = run(units, "QA409")
+    assert len(first) == 2 and list((tmp_path / "cache" / "spelling").glob("*.bin"))
+    fresh()
+    monkeypatch.setattr(rules_spelling, "_lazy_dictionary", lambda base: pytest.fail("a dictionary was loaded"))
+    again = run(units, "QA409")
+    assert again["message"].tolist() == first["message"].tolist()
+    # the dictionary changes: its old verdicts no longer apply
+    monkeypatch.undo()
+    monkeypatch.setenv("SFIA_QA_HUNSPELL_PATH", str(tiny_pl))
+    monkeypatch.setenv("SFIA_QA_CACHE", str(tmp_path / "cache"))
+    (tiny_pl / "pl_PL.dic").write_text("7\nzarządza\nzespołem\nklient/S\nobsługą\nprowadzi\nrejestr/S\nzarzadza\n",
+                                       encoding="utf-8")
+    fresh()
+    changed = run(units, "QA409")
+    assert len(changed) < len(first) or changed["message"].tolist() != first["message"].tolist()
+    fresh()

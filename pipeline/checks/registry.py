@@ -150,6 +150,21 @@ class _Registry(Mapping[str, Check]):
 REGISTRY: Mapping[str, Check] = _Registry()
 
 
+_FINISHERS: list = []
+
+
+def on_finish(fn):
+    """Register ``fn()`` to run when a language's checks are done (in the process that ran them):
+    e.g. to store what a rule learnt in :mod:`pipeline.cache`."""
+    _FINISHERS.append(fn)
+    return fn
+
+
+def finish() -> None:
+    for fn in _FINISHERS:
+        fn()
+
+
 def get(code_or_name: str) -> Check:
     for c in REGISTRY.values():
         if code_or_name in (c.code, c.name):

@@ -15,6 +15,7 @@ as the page's title gives it.
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 import sys
@@ -23,6 +24,7 @@ from importlib import resources
 from pathlib import Path
 
 from pipeline import langdata
+from pipeline.checks.registry import on_finish as register_finish
 from pipeline.checks.registry import register
 from pipeline.checks.text import morph, span, strip_marks, words
 from pipeline.checks.units import Hit
@@ -46,20 +48,27 @@ def _say_once(key: str, message: str) -> None:
 _STEM_END = re.compile(r"(?<!\\)/|\t| [a-z][a-z]:")
 
 
-def _lazy_dictionary(base: Path):
-    """A spylls dictionary whose .dic entries are parsed when a lookup first asks for their stem.
+INDEX_VERSION = "1"
 
-    spylls parses every entry of the .dic file up front (7 seconds for Polish or Arabic); lookups
-    only ever ask for the entries of one stem (``homonyms``). Here the file is read once into
-    stem -> raw lines, and spylls' own reader parses the lines of a stem on first use, so the
-    results are spylls' exactly, at a fraction of the start-up time."""
-    from spylls.hunspell import Dictionary, readers
-    from spylls.hunspell.data import dic as dic_mod
-    from spylls.hunspell.readers.file_reader import FileReader
 
-    aff, context = readers.read_aff(FileReader(str(base.with_suffix(".aff"))))
-    with open(base.with_suffix(".dic"), encoding=context.encoding, errors="surrogateescape") as f:
-        text = f.read()
+def _stem_index(base: Path, context) -> tuple[list[str], list[str]]:
+    """The .dic as ``stem\tline`` entries sorted by stem (lines of a stem in file order), and
+    ``lowercase stem\tstem`` entries sorted the same way: lookups bisect them. Built once per
+    dictionary version and kept in :mod:`pipeline.cache` (keyed by the .aff and .dic bytes and
+    spylls' version), since splitting a 3 MB .dic into stems is most of a dictionary's start-up."""
+    from importlib.metadata import version
+
+    from pipeline import cache
+
+    aff_bytes, dic_bytes = base.with_suffix(".aff").read_bytes(), base.with_suffix(".dic").read_bytes()
+    key = cache.key_of(INDEX_VERSION, version("spylls"), aff_bytes, dic_bytes)
+    body = cache.read("hunspell", key)
+    if body is not None:
+        text = body.decode("utf-8", "surrogateescape")
+        main, sep, low_part = text.partition("\f\n")
+        if sep:
+            return main.split("\n")[:-1] if main else [], low_part.split("\n")[:-1] if low_part else []
+    text = dic_bytes.decode(context.encoding, "surrogateescape")
     lines = text.splitlines()
     # the stems as spylls sees them: IGNORE characters removed (Arabic short vowels); they never
     # stand in flags, so removing them from the whole file keeps lines aligned
@@ -71,17 +80,46 @@ def _lazy_dictionary(base: Path):
             continue
         if "\t" in k or ":" in k or "\\" in k:
             m = _STEM_END.search(k, 1)
-            key = (k[: m.start()] if m else k).replace("\\/", "/")
+            stem = (k[: m.start()] if m else k).replace("\\/", "/")
         else:
-            key = k.split("/", 1)[0] if not k.startswith("/") else k
-        raw.setdefault(key, []).append(line)
-    lower_map: dict[str, list[str]] = {}
+            stem = k.split("/", 1)[0] if not k.startswith("/") else k
+        raw.setdefault(stem, []).append(line)
+    entries = [f"{stem}\t{line}" for stem in sorted(raw) for line in raw[stem]]
+    lowered = sorted({(stem.lower(), stem) for stem in raw})
+    lower = [f"{lo}\t{stem}" for lo, stem in lowered]
+    if not any("\n" in e or "\f" in e for e in entries):  # never true of a line; a safe format only
+        cache.write("hunspell", key, ("".join(e + "\n" for e in entries) + "\f\n"
+                                      + "".join(e + "\n" for e in lower)).encode("utf-8", "surrogateescape"))
+    return entries, lower
 
-    def lower(stem: str) -> list[str]:
-        if not lower_map:
-            for key in raw:
-                lower_map.setdefault(key.lower(), []).append(key)
-        return lower_map.get(stem, [])
+
+def _stem(entry: str) -> str:
+    return entry[: entry.index("\t")]
+
+
+def _with_stem(entries: list[str], stem: str) -> list[str]:
+    """What follows the tab in the entries whose stem is ``stem``."""
+    i = bisect.bisect_left(entries, stem, key=_stem)
+    out = []
+    while i < len(entries) and _stem(entries[i]) == stem:
+        out.append(entries[i][len(stem) + 1:])
+        i += 1
+    return out
+
+
+def _lazy_dictionary(base: Path):
+    """A spylls dictionary whose .dic entries are parsed when a lookup first asks for their stem.
+
+    spylls parses every entry of the .dic file up front (7 seconds for Polish or Arabic); lookups
+    only ever ask for the entries of one stem (``homonyms``). Here the file's lines are indexed by
+    stem (:func:`_stem_index`, cached), and spylls' own reader parses the lines of a stem on first
+    use, so the results are spylls' exactly, at a fraction of the start-up time."""
+    from spylls.hunspell import Dictionary, readers
+    from spylls.hunspell.data import dic as dic_mod
+    from spylls.hunspell.readers.file_reader import FileReader
+
+    aff, context = readers.read_aff(FileReader(str(base.with_suffix(".aff"))))
+    entries, lower_entries = _stem_index(base, context)
 
     class LazyDic(dic_mod.Dic):
         def __init__(self):
@@ -91,14 +129,14 @@ def _lazy_dictionary(base: Path):
         def _dic(self, key: str) -> dic_mod.Dic:
             d = self._parsed.get(key)
             if d is None:
-                lines = [(i + 2, ln) for i, ln in enumerate(raw.get(key, ()))]
+                lines = [(i + 2, ln) for i, ln in enumerate(_with_stem(entries, key))]
                 d = readers.read_dic(iter(lines), aff=aff, context=context) if lines else dic_mod.Dic(words=[])
                 self._parsed[key] = d
             return d
 
         def homonyms(self, stem, *, ignorecase=False):
             if ignorecase:
-                return [w for key in lower(stem) for w in self._dic(key).lowercase_index.get(stem, [])]
+                return [w for key in _with_stem(lower_entries, stem) for w in self._dic(key).lowercase_index.get(stem, [])]
             return self._dic(stem).index.get(stem, [])
 
     return Dictionary(aff, LazyDic())
@@ -111,19 +149,25 @@ def _load(name: str, dirs: tuple[str, ...]):
         import spylls  # noqa: F401
     except ImportError:
         return None
-    for d in dirs:
-        base = Path(d) / name
-        if base.with_suffix(".aff").is_file() and base.with_suffix(".dic").is_file():
-            return _lazy_dictionary(base)
-    return None
+    base = _base(name, dirs)
+    return _lazy_dictionary(base) if base is not None else None
+
+
+VERDICTS_VERSION = "1"   # change when what known() means changes
+MAX_VERDICTS = 500_000
 
 
 class Speller:
     """The union of a language's dictionaries, each loaded when a word first needs it (a word the
-    first one knows never loads the second); ``known(word)`` cached per word."""
+    first one knows never loads the second); ``known(word)`` cached per word, and across runs in
+    :mod:`pipeline.cache` (keyed by the dictionaries' bytes and spylls' version): a re-run on the
+    same words loads no dictionary at all."""
 
     def __init__(self, names: tuple[str, ...], dirs: tuple[str, ...]):
         self.names, self.dirs = names, dirs
+        self._stored: dict[str, bool] | None = None
+        self._learnt: dict[str, bool] = {}
+        _SPELLERS.append(self)
 
     def _dicts(self):
         for n in self.names:
@@ -131,10 +175,77 @@ class Speller:
             if d is not None:
                 yield d
 
+    def _key(self) -> str:
+        from importlib.metadata import version
+
+        from pipeline import cache
+
+        parts: list[str | bytes] = ["verdicts", VERDICTS_VERSION, version("spylls")]
+        for n in self.names:
+            base = _base(n, self.dirs)
+            parts += [n, _digest(base) if base is not None else "missing"]
+        return cache.key_of(*parts)
+
+    def _verdicts(self) -> dict[str, bool]:
+        if self._stored is None:
+            from pipeline import cache
+
+            self._stored = {}
+            body = cache.read("spelling", self._key())
+            if body is not None:
+                for line in body.decode("utf-8").split("\n"):
+                    if len(line) > 2 and line[0] in "01" and line[1] == "\t":
+                        self._stored[line[2:]] = line[0] == "1"
+        return self._stored
+
     @lru_cache(maxsize=200_000)  # noqa: B019 - one speller per language and process (speller())
     def known(self, word: str) -> bool:
-        bare = strip_marks(word)
-        return any(d.lookup(word) or (bare != word and d.lookup(bare)) for d in self._dicts())
+        v = self._verdicts().get(word)
+        if v is None:
+            bare = strip_marks(word)
+            v = any(d.lookup(word) or (bare != word and d.lookup(bare)) for d in self._dicts())
+            if word.isprintable() and "\t" not in word:
+                self._learnt[word] = v
+        return v
+
+    def save(self) -> None:
+        """Store the verdicts learnt since the last save (with those stored before)."""
+        if not self._learnt:
+            return
+        from pipeline import cache
+
+        stored = self._verdicts()
+        if len(stored) + len(self._learnt) > MAX_VERDICTS:
+            stored.clear()
+        stored.update(self._learnt)
+        self._learnt.clear()
+        cache.write("spelling", self._key(),
+                    "".join(f"{int(v)}\t{w}\n" for w, v in sorted(stored.items())).encode("utf-8"))
+
+
+_SPELLERS: list[Speller] = []
+
+
+@register_finish
+def _save_verdicts() -> None:
+    for sp in _SPELLERS:
+        sp.save()
+
+
+@cache
+def _base(name: str, dirs: tuple[str, ...]) -> Path | None:
+    for d in dirs:
+        base = Path(d) / name
+        if base.with_suffix(".aff").is_file() and base.with_suffix(".dic").is_file():
+            return base
+    return None
+
+
+@cache
+def _digest(base: Path) -> str:
+    from pipeline import cache
+
+    return cache.key_of(base.with_suffix(".aff").read_bytes(), base.with_suffix(".dic").read_bytes())
 
 
 def _installed(name: str, dirs: tuple[str, ...]) -> bool:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pipeline import langdata, parallel, schema
+from pipeline.checks import registry
 from pipeline.checks import suppressions as sup_mod
 from pipeline.checks.glossary import Glossary
 from pipeline.checks.registry import REGISTRY, Check, finding
@@ -115,6 +116,7 @@ def check_units(units: list[Unit], settings: Settings, english: Sequence[Unit] =
             for h in _hits(c, pool, env, opts):
                 out.append(finding(c, message=h.message, evidence=h.evidence,
                                    severity=settings.severity.get(c.code), **h.unit.where))
+        registry.finish()
         return out
 
     def size(lang: str) -> int:
