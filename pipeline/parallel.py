@@ -53,14 +53,17 @@ def _call(i: int):
 
 
 def map_forked(fn: Callable[[T], R], items: Sequence[T], cost: Callable[[T], float] | None = None,
-               done: Callable[[T], None] | None = None) -> list[R]:
+               done: Callable[[T], None] | None = None, meanwhile: Callable[[], None] | None = None) -> list[R]:
     """``[fn(x) for x in items]``, the items shared out over :func:`cpus` forked processes when
     there are two or more of each (largest ``cost`` first, so the two finish together). ``fn``
     may be a closure over any data: the workers inherit it. ``done(item)`` is called here as
-    each share finishes (a progress bar). An exception in a share is raised here, as the
-    serial loop would raise it."""
+    each share finishes (a progress bar). ``meanwhile()`` is other work of this process, done
+    while the workers run (first, when there are no workers); it must not depend on their
+    results. An exception in a share is raised here, as the serial loop would raise it."""
     n = min(cpus(), len(items))
     if n < 2 or "fork" not in mp.get_all_start_methods():
+        if meanwhile is not None:
+            meanwhile()
         out = []
         for x in items:
             out.append(fn(x))
@@ -72,6 +75,8 @@ def map_forked(fn: Callable[[T], R], items: Sequence[T], cost: Callable[[T], flo
     try:
         with ProcessPoolExecutor(n, mp_context=mp.get_context("fork"), initializer=_start_worker) as pool:
             futures = {pool.submit(_call, i): i for i in order}
+            if meanwhile is not None:
+                meanwhile()
             results: dict[int, R] = {}
             for f in as_completed(futures):
                 results[futures[f]] = f.result()

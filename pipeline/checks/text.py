@@ -32,7 +32,7 @@ def words(text: str) -> list[tuple[str, int, int]]:
     return list(_words(text))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=16384)  # a language's texts (target, source, SFIA 8) as rule after rule reads them
 def _words(text: str) -> tuple[tuple[str, int, int], ...]:
     return tuple((m.group(0), m.start(), m.end()) for m in word_re().finditer(text))
 
@@ -124,7 +124,7 @@ class Morph:
         return n >= max(self.min_stem, max(len(a), len(b)) - self.max_suffix)
 
     def match(self, a: str, b: str) -> bool:
-        return any(self._match1(x, y) for x in self.forms(a) for y in self.forms(b))
+        return _match(self, a, b)
 
     def find(self, text: str, phrase: str, tokens: list[tuple[str, int, int]] | None = None) -> list[tuple[int, int]]:
         """Spans of ``text`` where the words of ``phrase`` occur in order, each inflection-tolerant."""
@@ -169,6 +169,11 @@ class Morph:
 @lru_cache(maxsize=65536)
 def _forms(m: Morph, word: str) -> tuple[str, ...]:
     return m._forms(word)
+
+
+@lru_cache(maxsize=1 << 18)  # the same words meet the same glossary and title words page after page
+def _match(m: Morph, a: str, b: str) -> bool:
+    return any(m._match1(x, y) for x in m.forms(a) for y in m.forms(b))
 
 
 @cache

@@ -154,8 +154,6 @@ def write_reports(result: RunResult, out: Path, fail_on: str = "error", changed_
     def gates(f: dict) -> bool:
         return _gate_key(f) in gate_keys
 
-    write_tables(result, out, findings)
-    write_scores(result.scored, out)
     views = model.build(result, findings, settings)
     for v in views:
         systems = (v.scores or {}).get("systems") or []
@@ -175,12 +173,18 @@ def write_reports(result: RunResult, out: Path, fail_on: str = "error", changed_
         for s in v.skills:
             write_text(out / s.page, html.render_skill(env, v, s, views, info))
 
-    # a language's pages are its own: one language per process (pipeline.parallel)
+    def the_rest() -> None:
+        write_tables(result, out, findings)
+        write_scores(result.scored, out)
+        _write_workbook(out, review_workbook(views), settings)
+        write_text(out / "junit.xml", ci.junit_xml(views, fail_on, gates))
+        write_text(out / "summary.md", ci.summary_md(views, fail_on, gates, changed_since))
+
+    # a language's pages are its own: one language per process (pipeline.parallel), while this
+    # process writes the tables, the workbook and the CI files
     with progress(None, "report pages", verbose=verbose, total=len(views), unit="language") as bar:
-        parallel.map_forked(pages_of, views, cost=lambda v: len(v.rows), done=lambda v: bar.update())
-    _write_workbook(out, review_workbook(views), settings)
-    write_text(out / "junit.xml", ci.junit_xml(views, fail_on, gates))
-    write_text(out / "summary.md", ci.summary_md(views, fail_on, gates, changed_since))
+        parallel.map_forked(pages_of, views, cost=lambda v: len(v.rows), done=lambda v: bar.update(),
+                            meanwhile=the_rest)
     if annotations == "github":
         recs = [f for v in views for f in v.findings]
         for line in ci.github_annotations(recs, fail_on, gates, root):
