@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import math
+from collections.abc import Iterable, Iterator
 
 import pandas as pd
 
@@ -44,13 +45,22 @@ def _column(s: pd.Series) -> list:
 
 
 def records(df: pd.DataFrame, columns: list[str] | None = None) -> list[dict]:
+    return list(iter_records(df, columns))
+
+
+def iter_records(df: pd.DataFrame, columns: list[str] | None = None) -> Iterator[dict]:
+    """:func:`records` one at a time: a large table is written without all its rows as dicts at once."""
     cols = columns or list(df.columns)
+    if not cols:
+        yield from ({} for _ in range(len(df)))
+        return
     data = [_column(df[c]) for c in cols]
-    return [dict(zip(cols, row, strict=True)) for row in zip(*data, strict=True)] if cols else [{} for _ in range(len(df))]
+    for row in zip(*data, strict=True):
+        yield dict(zip(cols, row, strict=True))
 
 
 def to_jsonl(df: pd.DataFrame, columns: list[str] | None = None) -> str:
-    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records(df, columns))
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in iter_records(df, columns))
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -65,10 +75,10 @@ def csv_safe(value: str) -> str:
 def to_csv(df: pd.DataFrame, columns: list[str] | None = None) -> str:
     """CSV for people and spreadsheets: text cells are guarded against formula injection."""
     cols = columns or list(df.columns)
-    return rows_to_csv(records(df, cols), cols)
+    return rows_to_csv(iter_records(df, cols), cols)
 
 
-def rows_to_csv(rows: list[dict], columns: list[str]) -> str:
+def rows_to_csv(rows: Iterable[dict], columns: list[str]) -> str:
     """:func:`to_csv` of rows already made plain (:func:`records`): the ``columns`` of each."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")

@@ -48,10 +48,18 @@ class Timings(dict):
         yield
         self[name] = dt = time.perf_counter() - t
         self.log(f"{name}: {dt:.2f}s")
+        self.log(f"peak memory after {name}: {_peak_mib()} MiB")
 
     def log(self, msg: str) -> None:
         if self.verbose:
             print(f"sfia-qa: {msg}", file=sys.stderr)
+
+
+def _peak_mib() -> int:
+    """This process's peak resident memory so far (the per-language workers' is their own)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
 def analyse(english: Mapping[int, pd.DataFrame], translations: pd.DataFrame, pair_threshold: float = 0.4,

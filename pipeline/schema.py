@@ -344,3 +344,17 @@ def label(element: str, level=None, item=None) -> str:
     if element in ("guidance", "activity") and not na(item):
         return f"{element} {int(item)}"
     return element
+
+
+def share_strings(df: pd.DataFrame, skip: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The same table with each distinct string stored once per column: a language, a skill code,
+    a file path, the English every candidate of a segment repeats... were a separate object in
+    every row. Values, dtypes and order are unchanged; only memory is saved."""
+    for c in df.columns:
+        if c in skip or df[c].dtype.kind != "O" and str(df[c].dtype) != "string":
+            continue
+        pool: dict[str, str] = {}
+        values = [pool.setdefault(v, v) if type(v) is str else v for v in df[c].tolist()]
+        if len(pool) < len(values):
+            df[c] = pd.Series(values, index=df.index, dtype=df[c].dtype)
+    return df

@@ -268,7 +268,7 @@ def read_paths(paths: Iterable[str | os.PathLike], lang: str | None = None, fram
         return schema.empty(schema.SEGMENT)
     df = merge_provenance(pd.concat(frames, ignore_index=True))
     _check_duplicates(df)
-    return schema.sort_key_frame(schema.validate(df, schema.SEGMENT, "segments"))
+    return schema.sort_key_frame(schema.validate(schema.share_strings(df, skip=("origin",)), schema.SEGMENT, "segments"))
 
 
 KEY_COLUMNS = ["framework", "lang", "skill", "element", "level", "item"]
@@ -307,19 +307,25 @@ def read_candidates(paths: Iterable[str | os.PathLike], key_pattern: str = DEFAU
                     root: str | os.PathLike | None = None) -> pd.DataFrame:
     """Every MT candidate under ``paths`` -> one table: the candidates files
     (``<lang>/sfia-<N>/candidates/``) and the MT/TM suggestions a TMS job (MXLIFF) keeps."""
-    records: list[dict] = []
+    tables: list[pd.DataFrame] = []  # a table per file: never every candidate as a dict at once
     for f in (f for f in iter_files(paths) if f.suffix.lower() == ".mxliff"):
         where = display_path(f, root)
         lang, framework = infer_context(f.resolve())
-        records += mxliff_reader.read_mxliff_candidates(f.read_bytes(), where, key_pattern, framework, lang)
+        tables.append(candidates_reader.candidates_table(
+            mxliff_reader.read_mxliff_candidates(f.read_bytes(), where, key_pattern, framework, lang), key_pattern))
     for f in candidates_reader.find_candidate_files(paths):
         where = display_path(f, root)
         lang, _ = infer_context(f.resolve())
         if lang is None:
             raise InputError(where, "cannot tell the candidates' language: put them under translations/<lang>/")
-        records += candidates_reader.read_candidate_records(f, lang=lang, framework=9, key_pattern=key_pattern,
-                                                            where=where)
-    return candidates_reader.candidates_table(records, key_pattern)
+        tables.append(candidates_reader.candidates_table(candidates_reader.read_candidate_records(
+            f, lang=lang, framework=9, key_pattern=key_pattern, where=where), key_pattern))
+    if len(tables) < 2:
+        return tables[0] if tables else candidates_reader.candidates_table([], key_pattern)
+    # the same candidate in two files (a candidates file and a TMS job's suggestions) is one
+    df = pd.concat(tables, ignore_index=True).drop_duplicates(["lang", "key", "provider", "text"])
+    return schema.validate(schema.share_strings(df.reset_index(drop=True), skip=("origin",)),
+                           schema.CANDIDATE_INPUT, "candidates")
 
 
 def ingest(sources8: list, sources9: list, translation_paths: list, languages=None,

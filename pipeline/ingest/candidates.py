@@ -184,4 +184,5 @@ def candidates_table(records: list[dict], pattern: str = DEFAULT_PATTERN) -> pd.
                      "key": r["key"], "provider": r["provider"], "text": r["text"], "source": r["source"],
                      "reference": r["reference"], "origin": r["origin"], "path": r["path"],
                      "line": r["line"]})
-    return schema.validate(schema.make(schema.CANDIDATE_INPUT, rows), schema.CANDIDATE_INPUT, "candidates")
+    table = schema.share_strings(schema.make(schema.CANDIDATE_INPUT, rows), skip=("origin",))
+    return schema.validate(table, schema.CANDIDATE_INPUT, "candidates")

@@ -165,6 +165,7 @@ def write_reports(result: RunResult, out: Path, fail_on: str = "error", changed_
     write_text(out / "index.html", html.render_index(env, views, info))
 
     def pages_of(v) -> None:
+        model.attach_candidates(v, result.scored.candidates)
         write_text(out / v.page, html.render_lang(env, v, views, info))
         if v.rows:
             write_text(out / v.search_page, html.render_search(env, v, views, info, "en" if v.source else "tgt"))
@@ -172,6 +173,7 @@ def write_reports(result: RunResult, out: Path, fail_on: str = "error", changed_
                 write_text(out / v.folder / "search-en.html", html.render_search(env, v, views, info, "en"))
         for s in v.skills:
             write_text(out / s.page, html.render_skill(env, v, s, views, info))
+        model.detach_candidates(v)
 
     def the_rest() -> None:
         write_tables(result, out, findings)

@@ -207,6 +207,36 @@ def lang_page(lang: str) -> str:
     return f"lang-{_safe(lang)}.html"
 
 
+def _candidate_key(lang, skill, element, level, item) -> tuple:
+    return (lang, skill, element, _int(level), _int(item))
+
+
+def _candidate_keys(candidates: pd.DataFrame | None) -> set[tuple]:
+    """The keys that have SFIA 9 candidates (what :func:`_candidates_by_key` would hold), cheaply."""
+    if candidates is None or candidates.empty:
+        return set()
+    cols = [candidates[c].tolist() for c in ("lang", "skill", "element", "level", "item", "framework")]
+    return {_candidate_key(*k[:5]) for k in zip(*cols, strict=True)
+            if _n(k[1]) is not None and _n(k[2]) is not None and _int(k[5]) in (None, 9)}
+
+
+def attach_candidates(v: LangView, candidates: pd.DataFrame | None) -> None:
+    """Fill the rows' ``candidates`` (merged, best first) from the language's candidate table.
+    Done where the language's skill pages are rendered, so the process that holds every
+    language's views never holds every candidate as a dict; :func:`detach_candidates` undoes it."""
+    if candidates is None or candidates.empty:
+        return
+    cands = _candidates_by_key(candidates[candidates["lang"] == v.lang])
+    for r in v.rows:
+        if r["has_candidates"]:
+            r["candidates"] = cands.get((v.lang, r["skill"], r["element"], r["level"], r["item"]), [])
+
+
+def detach_candidates(v: LangView) -> None:
+    for r in v.rows:
+        r["candidates"] = []
+
+
 def _candidates_by_key(candidates: pd.DataFrame | None) -> dict[tuple, list[dict]]:
     if candidates is None or candidates.empty:
         return {}
@@ -216,7 +246,7 @@ def _candidates_by_key(candidates: pd.DataFrame | None) -> dict[tuple, list[dict
             continue
         if c["framework"] not in (None, 9):
             continue
-        k = (c["lang"], c["skill"], c["element"], _int(c["level"]), _int(c["item"]))
+        k = _candidate_key(c["lang"], c["skill"], c["element"], c["level"], c["item"])
         c["signals"] = list(c["signals"]) if isinstance(c["signals"], (list, tuple)) else []
         out.setdefault(k, []).append(c)
     for k, v in out.items():
@@ -315,7 +345,7 @@ def build(result: RunResult, findings: pd.DataFrame, settings: dict | None = Non
     recs = finding_records(findings)
     langs = sorted(set(alignment["lang"].dropna()) | {f["lang"] for f in recs} | set(boards))
     rid = report_id(langs, pattern, settings.get("project", ""))
-    cands = _candidates_by_key(result.scored.candidates)
+    cand_keys = _candidate_keys(result.scored.candidates)  # the candidates themselves: attach_candidates
     drafts = _drafts_by_key(result.scored.drafts)
     for f in recs:
         f["id"] = finding_id(f)
@@ -344,7 +374,8 @@ def build(result: RunResult, findings: pd.DataFrame, settings: dict | None = Non
             # SFIA 9 things (candidates, the draft, the SFIA 9 key) belong to rows with an SFIA 9 side: a
             # bullet removed in SFIA 9 shares its item number with an unrelated new one
             nine = r["en_9"] is not None or r["tgt_9"] is not None
-            r["candidates"] = cands.get((lang, r["skill"], r["element"], r["level"], r["item"]), []) if nine else []
+            r["has_candidates"] = nine and (lang, r["skill"], r["element"], r["level"], r["item"]) in cand_keys
+            r["candidates"] = []
             r["draft"] = None if r["tgt_9"] is not None or not nine else drafts.get(
                 (lang, r["skill"], r["element"], r["level"], r["item"]))
             r["id"] = "s-" + "-".join(str(x) for x in (r["skill"], r["element"], r["level"] or 0, r["item"] or 0))
@@ -398,7 +429,7 @@ def _columns(v: LangView) -> tuple:
             cols.append(c)
     if any(r["tgt_8"] is not None or r["status_8"] == "missing" for r in v.rows):
         cols.append("tgt_8")
-    if any(r["tgt_9"] is not None or r["status_9"] == "missing" or r["draft"] or r["candidates"] for r in v.rows):
+    if any(r["tgt_9"] is not None or r["status_9"] == "missing" or r["draft"] or r["has_candidates"] for r in v.rows):
         cols.append("tgt_9")
     return tuple(cols)
 

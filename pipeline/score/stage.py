@@ -84,7 +84,7 @@ def score_stage(candidates: pd.DataFrame, translations: pd.DataFrame, alignment:
                             strict=True))
     by_lang = {lang: candidates[candidates["lang"] == lang] for lang in sorted(set(candidates["lang"]))}
 
-    def one(lang: str) -> tuple[dict, list[dict], list[str], pd.DataFrame]:
+    def one(lang: str) -> tuple[dict, pd.DataFrame, list[str], pd.DataFrame]:
         corpus = corpus_from_table(by_lang[lang], lang=lang)
         final, final_files = _final_texts(translations, lang, pattern)
         refs = [final.get(k) for k in corpus.ids]
@@ -99,21 +99,25 @@ def score_stage(candidates: pd.DataFrame, translations: pd.DataFrame, alignment:
             rec["lang"] = lang
             rec["path"], rec["line"] = origin_where.get(rec["origin"], (None, None))
         records = [{c: r.get(c) for c in CANDIDATE_COLUMNS} for r in records]
-        return board, records, [f"score {lang}: {p}" for p in corpus.problems], _draft(alignment, records, lang, pattern)
+        draft = _draft(alignment, records, lang, pattern)
+        # a table, not dicts, comes back: the parent holds every language's candidates at once
+        table = schema.make(schema.CANDIDATE, records) if records else schema.empty(schema.CANDIDATE)
+        return board, table, [f"score {lang}: {p}" for p in corpus.problems], draft
 
     # languages are independent: one per process (pipeline.parallel), results in language order
     boards: dict[str, dict] = {}
-    all_records: list[dict] = []
+    tables: list[pd.DataFrame] = []
     drafts: list[pd.DataFrame] = []
     notes: list[str] = []
-    for lang, (board, records, problems, draft) in zip(
+    for lang, (board, part, problems, draft) in zip(
             by_lang, parallel.map_forked(one, list(by_lang), cost=lambda x: len(by_lang[x])), strict=True):
         boards[lang] = board
         notes += problems
-        all_records += records
+        if len(part):
+            tables.append(part)
         if len(draft):
             drafts.append(draft)
-    table = schema.make(schema.CANDIDATE, all_records) if all_records else schema.empty(schema.CANDIDATE)
+    table = pd.concat(tables, ignore_index=True) if tables else schema.empty(schema.CANDIDATE)
     return Scored(boards=boards, candidates=schema.validate(table, schema.CANDIDATE, "candidates"),
                   drafts=pd.concat(drafts, ignore_index=True) if drafts else schema.empty(schema.DRAFT),
                   notes=tuple(notes))
