@@ -159,3 +159,10 @@ def test_a_rerun_on_the_same_words_loads_no_dictionary(tiny_pl, monkeypatch, tmp
     changed = run(units, "QA409")
     assert len(changed) < len(first) or changed["message"].tolist() != first["message"].tolist()
     fresh()
+
+
+def test_stem_lookup_finds_every_stem_whatever_characters_it_holds():
+    entries = sorted(["a\x01\tx", "a\ty", "a\ty2", "a b\tz", "b\tw"])  # sorted as whole strings
+    index = rules_spelling._Sorted(entries)
+    assert index.values("a") == ["y", "y2"] and index.values("a\x01") == ["x"]
+    assert index.values("a b") == ["z"] and index.values("b") == ["w"] and index.values("c") == []

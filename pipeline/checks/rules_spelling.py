@@ -85,26 +85,31 @@ def _stem_index(base: Path, context) -> tuple[list[str], list[str]]:
             stem = k.split("/", 1)[0] if not k.startswith("/") else k
         raw.setdefault(stem, []).append(line)
     entries = [f"{stem}\t{line}" for stem in sorted(raw) for line in raw[stem]]
-    lowered = sorted({(stem.lower(), stem) for stem in raw})
-    lower = [f"{lo}\t{stem}" for lo, stem in lowered]
+    lower = sorted({f"{stem.lower()}\t{stem}" for stem in raw})  # by lowercase stem (_Sorted checks)
     if not any("\n" in e or "\f" in e for e in entries):  # never true of a line; a safe format only
         cache.write("hunspell", key, ("".join(e + "\n" for e in entries) + "\f\n"
                                       + "".join(e + "\n" for e in lower)).encode("utf-8", "surrogateescape"))
     return entries, lower
 
 
-def _stem(entry: str) -> str:
-    return entry[: entry.index("\t")]
+class _Sorted:
+    """Entries ``stem\tvalue`` sorted by stem, with their stems beside them for bisecting."""
 
+    def __init__(self, entries: list[str]):
+        stems = [e[: e.index("\t")] for e in entries]
+        if any(a > b for a, b in zip(stems, stems[1:], strict=False)):  # a stem with a character below tab
+            order = sorted(range(len(entries)), key=stems.__getitem__)
+            entries, stems = [entries[i] for i in order], [stems[i] for i in order]
+        self.entries, self.stems = entries, stems
 
-def _with_stem(entries: list[str], stem: str) -> list[str]:
-    """What follows the tab in the entries whose stem is ``stem``."""
-    i = bisect.bisect_left(entries, stem, key=_stem)
-    out = []
-    while i < len(entries) and _stem(entries[i]) == stem:
-        out.append(entries[i][len(stem) + 1:])
-        i += 1
-    return out
+    def values(self, stem: str) -> list[str]:
+        """What follows the tab in the entries whose stem is ``stem``."""
+        i = bisect.bisect_left(self.stems, stem)
+        out = []
+        while i < len(self.stems) and self.stems[i] == stem:
+            out.append(self.entries[i][len(stem) + 1:])
+            i += 1
+        return out
 
 
 def _lazy_dictionary(base: Path):
@@ -119,7 +124,7 @@ def _lazy_dictionary(base: Path):
     from spylls.hunspell.readers.file_reader import FileReader
 
     aff, context = readers.read_aff(FileReader(str(base.with_suffix(".aff"))))
-    entries, lower_entries = _stem_index(base, context)
+    entries, lower_entries = (_Sorted(x) for x in _stem_index(base, context))
 
     class LazyDic(dic_mod.Dic):
         def __init__(self):
@@ -129,14 +134,14 @@ def _lazy_dictionary(base: Path):
         def _dic(self, key: str) -> dic_mod.Dic:
             d = self._parsed.get(key)
             if d is None:
-                lines = [(i + 2, ln) for i, ln in enumerate(_with_stem(entries, key))]
+                lines = [(i + 2, ln) for i, ln in enumerate(entries.values(key))]
                 d = readers.read_dic(iter(lines), aff=aff, context=context) if lines else dic_mod.Dic(words=[])
                 self._parsed[key] = d
             return d
 
         def homonyms(self, stem, *, ignorecase=False):
             if ignorecase:
-                return [w for key in _with_stem(lower_entries, stem) for w in self._dic(key).lowercase_index.get(stem, [])]
+                return [w for key in lower_entries.values(stem) for w in self._dic(key).lowercase_index.get(stem, [])]
             return self._dic(stem).index.get(stem, [])
 
     return Dictionary(aff, LazyDic())
