@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
 
-from pipeline import schema
+from pipeline import parallel, schema
 from pipeline.schema import na as _na
 from pipeline.schema import opt_int as _k
 from pipeline.text.normalize import similarity
@@ -327,10 +327,12 @@ def align_translations(english: pd.DataFrame, english_segments: Mapping[int, pd.
     """
     schema.validate(english, schema.ENGLISH_ALIGNMENT, "english alignment")
     schema.validate(targets, schema.SEGMENT, "translations")
-    rows: list[dict] = []
     eidx = {fw: _index(df) for fw, df in english_segments.items() if df is not None}
-    for lang in sorted(set(targets["lang"])):
-        tl = targets[targets["lang"] == lang]
+    by_lang = {lang: targets[targets["lang"] == lang] for lang in sorted(set(targets["lang"]))}
+
+    def one(lang: str) -> list[dict]:
+        rows: list[dict] = []
+        tl = by_lang[lang]
         tgt_map: dict[int, dict[tuple, dict]] = {8: {}, 9: {}}
         extras: list[tuple[int, dict]] = []
         present: dict[int, set[str]] = {8: set(), 9: set()}
@@ -348,7 +350,13 @@ def align_translations(english: pd.DataFrame, english_segments: Mapping[int, pd.
             rows.append(_key_row(lang, r, tgt_map[8].get((r.skill, r.element, level, _k(r.item_8))),
                                  tgt_map[9].get((r.skill, r.element, level, _k(r.item_9))), present))
         rows += [_extra_row(lang, fw, t) for fw, t in extras]
-    out = schema.make(schema.ALIGNMENT, rows)
+        return rows
+
+    # languages are independent: two processes (pipeline.parallel), rows in language order
+    rows = [r for part in parallel.map_forked(one, list(by_lang), cost=lambda x: len(by_lang[x])) for r in part]
+    # the texts came back as copies: keep one object per text with the segments' own
+    pool = schema.string_pool(targets["text"], *(df["text"] for df in english_segments.values() if df is not None))
+    out = schema.share_strings(schema.make(schema.ALIGNMENT, rows), pool=pool)
     if len(out):
         out = schema.sort_key_frame(out)
     return schema.validate(out, schema.ALIGNMENT, "alignment")

@@ -23,6 +23,11 @@ class UserError(Exception):
     def line(self) -> str:
         return f"{self.where}: {self.what}" if self.where else self.what
 
+    def __reduce__(self):
+        # rebuilt from (where, what): an error raised in a per-language worker process
+        # (pipeline.parallel) reaches the command line as itself, exit 2, not as a broken pool
+        return (self.__class__, (self.where, self.what), self.__dict__)
+
 
 class InputError(UserError):
     """An input file cannot be read or understood."""

@@ -78,10 +78,18 @@ def map_forked(fn: Callable[[T], R], items: Sequence[T], cost: Callable[[T], flo
             if meanwhile is not None:
                 meanwhile()
             results: dict[int, R] = {}
+            failed: dict[int, BaseException] = {}
             for f in as_completed(futures):
-                results[futures[f]] = f.result()
+                i = futures[f]
+                error = f.exception()
+                if error is not None:
+                    failed[i] = error
+                    continue
+                results[i] = f.result()
                 if done is not None:
-                    done(items[futures[f]])
+                    done(items[i])
+            if failed:  # the first share's error in item order, as the serial loop would raise it
+                raise failed[min(failed)]
             return [results[i] for i in range(len(items))]
     finally:
         _JOB.clear()

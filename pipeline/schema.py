@@ -346,15 +346,28 @@ def label(element: str, level=None, item=None) -> str:
     return element
 
 
-def share_strings(df: pd.DataFrame, skip: tuple[str, ...] = ()) -> pd.DataFrame:
-    """The same table with each distinct string stored once per column: a language, a skill code,
-    a file path, the English every candidate of a segment repeats... were a separate object in
-    every row. Values, dtypes and order are unchanged; only memory is saved."""
+def share_strings(df: pd.DataFrame, skip: tuple[str, ...] = (), pool: dict[str, str] | None = None) -> pd.DataFrame:
+    """The same table with each distinct string stored once: a language, a skill code, a file
+    path, the English every candidate of a segment repeats... were a separate object in every
+    row. ``pool``: strings to share with (another table's, e.g. :func:`string_pool`), extended
+    with this table's. Values, dtypes and order are unchanged; only memory is saved."""
+    pool = {} if pool is None else pool
     for c in df.columns:
         if c in skip or df[c].dtype.kind != "O" and str(df[c].dtype) != "string":
             continue
-        pool: dict[str, str] = {}
-        values = [pool.setdefault(v, v) if type(v) is str else v for v in df[c].tolist()]
-        if len(pool) < len(values):
-            df[c] = pd.Series(values, index=df.index, dtype=df[c].dtype)
+        before = len(pool)
+        values = df[c].tolist()
+        shared = [pool.setdefault(v, v) if type(v) is str else v for v in values]
+        if len(pool) - before < len(values):
+            df[c] = pd.Series(shared, index=df.index, dtype=df[c].dtype)
     return df
+
+
+def string_pool(*columns: pd.Series) -> dict[str, str]:
+    """The strings of some columns, for :func:`share_strings` to share with."""
+    pool: dict[str, str] = {}
+    for col in columns:
+        for v in col.tolist():
+            if type(v) is str:
+                pool.setdefault(v, v)
+    return pool

@@ -63,3 +63,17 @@ def test_a_run_in_two_processes_writes_the_same_reports_as_one(tmp_path):
     assert set(outs["1"]) == set(outs["2"])
     different = [name for name in outs["1"] if outs["1"][name] != outs["2"][name]]
     assert not different
+
+
+def test_of_two_failing_shares_the_first_in_order_is_raised(monkeypatch):
+    import time
+
+    monkeypatch.setattr(parallel, "cpus", lambda: 2)
+
+    def fail(x):
+        if x == "slow":
+            time.sleep(0.3)
+        raise ValueError(x)
+
+    with pytest.raises(ValueError, match="slow"):
+        parallel.map_forked(fail, ["slow", "fast"])

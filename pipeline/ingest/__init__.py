@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import langdata, schema
+from pipeline import langdata, parallel, schema
 from pipeline.encoding import decode
 from pipeline.errors import InputError
 from pipeline.ingest import candidates as candidates_reader
@@ -257,13 +257,22 @@ def _idx(row) -> str:
     return "" if pd.isna(v) else str(int(v))
 
 
+def _size(f: Path) -> int:
+    try:
+        return f.stat().st_size
+    except OSError:
+        return 0
+
+
 def read_paths(paths: Iterable[str | os.PathLike], lang: str | None = None, framework: int | None = None,
                key_pattern: str = DEFAULT_PATTERN, root: str | os.PathLike | None = None,
                require: bool = False) -> pd.DataFrame:
     """Read files and folders into one segment table, sorted in reading order. ``require``: a
     folder without any SFIA file is an error (the user named it to be read)."""
-    files = iter_files(paths, require)
-    frames = [read_file(f, lang, framework, key_pattern, root) for f in files]
+    files = list(iter_files(paths, require))
+    # files are independent: read in two processes (pipeline.parallel), in order
+    frames = parallel.map_forked(lambda f: read_file(f, lang, framework, key_pattern, root), files,
+                                 cost=_size)
     if not frames:
         return schema.empty(schema.SEGMENT)
     df = merge_provenance(pd.concat(frames, ignore_index=True))
@@ -307,19 +316,21 @@ def read_candidates(paths: Iterable[str | os.PathLike], key_pattern: str = DEFAU
                     root: str | os.PathLike | None = None) -> pd.DataFrame:
     """Every MT candidate under ``paths`` -> one table: the candidates files
     (``<lang>/sfia-<N>/candidates/``) and the MT/TM suggestions a TMS job (MXLIFF) keeps."""
-    tables: list[pd.DataFrame] = []  # a table per file: never every candidate as a dict at once
-    for f in (f for f in iter_files(paths) if f.suffix.lower() == ".mxliff"):
+    def table(f: Path) -> pd.DataFrame:  # a table per file: never every candidate as a dict at once
         where = display_path(f, root)
-        lang, framework = infer_context(f.resolve())
-        tables.append(candidates_reader.candidates_table(
-            mxliff_reader.read_mxliff_candidates(f.read_bytes(), where, key_pattern, framework, lang), key_pattern))
-    for f in candidates_reader.find_candidate_files(paths):
-        where = display_path(f, root)
+        if f.suffix.lower() == ".mxliff":
+            lang, framework = infer_context(f.resolve())
+            return candidates_reader.candidates_table(
+                mxliff_reader.read_mxliff_candidates(f.read_bytes(), where, key_pattern, framework, lang), key_pattern)
         lang, _ = infer_context(f.resolve())
         if lang is None:
             raise InputError(where, "cannot tell the candidates' language: put them under translations/<lang>/")
-        tables.append(candidates_reader.candidates_table(candidates_reader.read_candidate_records(
-            f, lang=lang, framework=9, key_pattern=key_pattern, where=where), key_pattern))
+        return candidates_reader.candidates_table(candidates_reader.read_candidate_records(
+            f, lang=lang, framework=9, key_pattern=key_pattern, where=where), key_pattern)
+
+    files = [f for f in iter_files(paths) if f.suffix.lower() == ".mxliff"]
+    files += list(candidates_reader.find_candidate_files(paths))
+    tables = parallel.map_forked(table, files, cost=_size)  # two processes, in order
     if len(tables) < 2:
         return tables[0] if tables else candidates_reader.candidates_table([], key_pattern)
     # the same candidate in two files (a candidates file and a TMS job's suggestions) is one
