@@ -7,6 +7,7 @@ import io
 import json
 import math
 from collections.abc import Iterable, Iterator
+from typing import IO
 
 import pandas as pd
 
@@ -48,15 +49,21 @@ def records(df: pd.DataFrame, columns: list[str] | None = None) -> list[dict]:
     return list(iter_records(df, columns))
 
 
+CHUNK = 20_000  # rows made plain at a time by iter_records
+
+
 def iter_records(df: pd.DataFrame, columns: list[str] | None = None) -> Iterator[dict]:
-    """:func:`records` one at a time: a large table is written without all its rows as dicts at once."""
+    """:func:`records` one at a time, made plain a chunk of rows at a time: a large table is
+    written without all its rows (or all its columns) as Python objects at once."""
     cols = columns or list(df.columns)
     if not cols:
         yield from ({} for _ in range(len(df)))
         return
-    data = [_column(df[c]) for c in cols]
-    for row in zip(*data, strict=True):
-        yield dict(zip(cols, row, strict=True))
+    for start in range(0, len(df), CHUNK):
+        sub = df.iloc[start:start + CHUNK]
+        data = [_column(sub[c]) for c in cols]
+        for row in zip(*data, strict=True):
+            yield dict(zip(cols, row, strict=True))
 
 
 def to_jsonl(df: pd.DataFrame, columns: list[str] | None = None) -> str:
@@ -81,13 +88,24 @@ def to_csv(df: pd.DataFrame, columns: list[str] | None = None) -> str:
 def rows_to_csv(rows: Iterable[dict], columns: list[str]) -> str:
     """:func:`to_csv` of rows already made plain (:func:`records`): the ``columns`` of each."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    write_csv_rows(buf, rows, columns)
+    return buf.getvalue()
+
+
+def write_csv(fh: IO[str], df: pd.DataFrame, columns: list[str] | None = None) -> None:
+    """:func:`to_csv` straight into an open text file, row by row (a large table never becomes
+    one string)."""
+    cols = columns or list(df.columns)
+    write_csv_rows(fh, iter_records(df, cols), cols)
+
+
+def write_csv_rows(fh: IO[str], rows: Iterable[dict], columns: list[str]) -> None:
+    w = csv.writer(fh, lineterminator="\n")
     w.writerow([csv_safe(c) for c in columns])
     for r in rows:
         w.writerow(["" if v is None else csv_safe(json.dumps(v, ensure_ascii=False)) if isinstance(v, (list, dict))
                     else f"{v:.4f}" if isinstance(v, float) else csv_safe(v) if isinstance(v, str) else v
                     for v in (r[c] for c in columns)])
-    return buf.getvalue()
 
 
 def to_table(df: pd.DataFrame, columns: list[str] | None = None, width: int = 60) -> str:

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from pipeline import schema
+from pipeline import output, schema
 
 _int, _str = schema.opt_int, schema.opt_str
 
 
-@dataclass
+@dataclass(slots=True)  # a language has some 15,000 units (candidates included); slots halve them
 class Unit:
     lang: str
     framework: int | None
@@ -102,7 +102,7 @@ def units_from_segments(df: pd.DataFrame, english: bool) -> list[Unit]:
 def units_from_candidates(candidates: pd.DataFrame) -> list[Unit]:
     """One unit per scored MT candidate (schema.CANDIDATE) on a SFIA segment or a free id."""
     out = []
-    for c in candidates.to_dict("records"):
+    for c in output.iter_records(candidates):  # a chunk of rows at a time, not every row as a dict
         out.append(Unit(lang=c["lang"], framework=_int(c["framework"]), skill=_str(c["skill"]) or "",
                         element=_str(c["element"]) or "", level=_int(c["level"]), item=_int(c["item"]),
                         source=_str(c["source"]), target=_str(c["text"]), origin=_str(c["origin"]),

@@ -42,7 +42,7 @@ import pandas as pd
 
 from pipeline import output, parallel, schema
 from pipeline.drift import skill_changes
-from pipeline.ioutil import write_bytes, write_text
+from pipeline.ioutil import atomic_open, write_bytes, write_text
 from pipeline.report import ci, html, model
 from pipeline.report.changed import gating
 from pipeline.report.chart import leaderboard_svg
@@ -52,12 +52,17 @@ from pipeline.results import RunResult, Scored
 from pipeline.score import draft as draft_mod
 
 
+def _write_csv(path: Path, df: pd.DataFrame, columns: list[str] | None = None) -> None:
+    with atomic_open(path, "w") as fh:
+        output.write_csv(fh, df, columns)
+
+
 def write_tables(result: RunResult, out: Path, findings: pd.DataFrame) -> None:
     out.mkdir(parents=True, exist_ok=True)
     aligned = result.aligned
-    write_text(out / "segments.csv", output.to_csv(result.ingested.segments, schema.columns(schema.SEGMENT, True)))
-    write_text(out / "alignment.csv", output.to_csv(aligned.alignment, schema.columns(schema.ALIGNMENT, True)))
-    write_text(out / "drift.csv", output.to_csv(aligned.drift, schema.columns(schema.DRIFT, True)))
+    _write_csv(out / "segments.csv", result.ingested.segments, schema.columns(schema.SEGMENT, True))
+    _write_csv(out / "alignment.csv", aligned.alignment, schema.columns(schema.ALIGNMENT, True))
+    _write_csv(out / "drift.csv", aligned.drift, schema.columns(schema.DRIFT, True))
     # skills added or removed between SFIA 8 and SFIA 9, and per-skill status counts
     write_text(out / "drift-skills.csv", output.to_csv(skill_changes(aligned.drift)))
     cols = schema.columns(schema.FINDING, True)
@@ -70,7 +75,7 @@ def write_scores(scored: Scored, out: Path) -> None:
     if scored.boards or len(scored.candidates):
         write_text(out / "scores.json", json.dumps(dict(scored.boards), ensure_ascii=False, indent=1,
                                                    sort_keys=True) + "\n")
-        write_text(out / "candidates.csv", output.to_csv(scored.candidates, schema.columns(schema.CANDIDATE, True)))
+        _write_csv(out / "candidates.csv", scored.candidates, schema.columns(schema.CANDIDATE, True))
     by_skill: dict[tuple[str, str], list[dict]] = {}
     for r in output.records(scored.drafts):
         by_skill.setdefault((str(r["lang"]), str(r["skill"])), []).append(r)

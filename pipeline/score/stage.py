@@ -118,6 +118,9 @@ def score_stage(candidates: pd.DataFrame, translations: pd.DataFrame, alignment:
         if len(draft):
             drafts.append(draft)
     table = pd.concat(tables, ignore_index=True) if tables else schema.empty(schema.CANDIDATE)
+    if len(table):  # the texts came back from the workers as copies: share the candidates' own
+        table = schema.share_strings(table, pool=schema.string_pool(
+            *(candidates[c] for c in ("text", "origin", "key", "provider", "skill", "element", "lang"))))
     return Scored(boards=boards, candidates=schema.validate(table, schema.CANDIDATE, "candidates"),
                   drafts=pd.concat(drafts, ignore_index=True) if drafts else schema.empty(schema.DRAFT),
                   notes=tuple(notes))
