@@ -77,3 +77,16 @@ def test_of_two_failing_shares_the_first_in_order_is_raised(monkeypatch):
 
     with pytest.raises(ValueError, match="slow"):
         parallel.map_forked(fail, ["slow", "fast"])
+
+
+def test_output_pending_before_the_workers_start_is_written_once():
+    """stdout to a pipe is block-buffered: what the parent printed must not be written again by
+    every worker when it exits."""
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("one CPU: nothing runs in workers")
+    code = ("import sys\nfrom pipeline import parallel\nsys.stdout.write('before;')\n"
+            "print(parallel.map_forked(lambda x: x * 2, [1, 2, 3]))\n")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                       env={**os.environ, "PYTHONUNBUFFERED": "", "SFIA_QA_WORKERS": "2"})
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == "before;[2, 4, 6]\n"
