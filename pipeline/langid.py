@@ -229,12 +229,8 @@ def identify_many(texts: Sequence[str | None], expected: str, min_chars: int = 2
         workers = parallel.cpus() if len(pending) >= PARALLEL_MIN else 1
     if workers > 1 and len(pending) > 1:
         _detect("warm up the profiles once, before the fork")
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-
         chunks = [pending[i::workers] for i in range(workers)]
-        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
-            results = list(pool.map(_detect_chunk, chunks))
+        results = parallel.map_forked(_detect_chunk, chunks)
         for chunk, res in zip(chunks, results, strict=True):
             for t, g in zip(chunk, res, strict=True):
                 verdicts[t] = _from_guesses(g, expected, _n_letters(t))

@@ -60,15 +60,14 @@ def _stem_index(base: Path, context) -> tuple[list[str], list[str]]:
 
     from pipeline import cache
 
-    aff_bytes, dic_bytes = base.with_suffix(".aff").read_bytes(), base.with_suffix(".dic").read_bytes()
-    key = cache.key_of(INDEX_VERSION, version("spylls"), aff_bytes, dic_bytes)
+    key = cache.key_of(INDEX_VERSION, version("spylls"), _digest(base))
     body = cache.read("hunspell", key)
     if body is not None:
         text = body.decode("utf-8", "surrogateescape")
         main, sep, low_part = text.partition("\f\n")
         if sep:
             return main.split("\n")[:-1] if main else [], low_part.split("\n")[:-1] if low_part else []
-    text = dic_bytes.decode(context.encoding, "surrogateescape")
+    text = base.with_suffix(".dic").read_bytes().decode(context.encoding, "surrogateescape")
     lines = text.splitlines()
     # the stems as spylls sees them: IGNORE characters removed (Arabic short vowels); they never
     # stand in flags, so removing them from the whole file keeps lines aligned

@@ -257,28 +257,14 @@ def count_texts(segments: Sequence[Sequence[str]]) -> pairchrf.SegmentTexts:
         lambda part: [pairchrf.segment_stats(t) for t in part], texts, SPLIT_MIN_SEGMENTS))
 
 
-# While a forked helper runs, the function it runs (a closure over the caller's data) lives here.
-_HALF: dict = {}
-
-
-def _run_half(part: list) -> list:
-    return _HALF["fn"](part)
-
-
 def _in_two_processes(fn, items: list, min_items: int) -> list:
-    """``fn(items)`` (a list in, a list of the same length out), the second half in a forked
-    process while this one does the first half, when there are ``min_items`` or more and two
-    CPUs. The forked process inherits ``fn`` and its data (nothing pickled but the results)."""
+    """``fn(items)`` (a list in, a list of the same length out), its two halves in two processes
+    (:func:`pipeline.parallel.map_forked`) when there are ``min_items`` or more."""
     if len(items) < min_items or parallel.cpus() < 2:
         return fn(items)
     half = len(items) // 2
-    _HALF["fn"] = fn
-    try:
-        with ProcessPoolExecutor(1, mp_context=mp.get_context("fork")) as pool:
-            second = pool.submit(_run_half, items[half:])
-            return fn(items[:half]) + second.result()
-    finally:
-        _HALF.clear()
+    first, second = parallel.map_forked(fn, [items[:half], items[half:]])
+    return first + second
 
 
 def bootstrap_indices(n_segments: int, n_samples: int, seed: int | None) -> np.ndarray:

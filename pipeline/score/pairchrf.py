@@ -114,11 +114,15 @@ def hyp_ref_stats(hyps: Sequence[str], refs: Sequence[str]) -> np.ndarray | None
     hypothesis against each reference — ``[hyp, ref, match]`` per order, with the hypothesis
     count zeroed for an order the reference has no n-gram of (``_get_match_statistics``)."""
     st = segment_stats(list(hyps) + list(refs))
-    if st is None:
-        return None
-    sub = st[: len(hyps), len(hyps):].copy()
+    return None if st is None else _as_hyp_ref(st[: len(hyps), len(hyps):])
+
+
+def _as_hyp_ref(pairs: np.ndarray) -> np.ndarray:
+    """(hyps, refs, order, 3) pair counts -> chrF's segment statistics (hyps, refs, 18): the
+    hypothesis count zeroed for an order the reference has no n-gram of."""
+    sub = pairs.copy()
     sub[..., 0] = np.where(sub[..., 1] > 0, sub[..., 0], 0)
-    return sub.reshape(len(hyps), len(refs), CHAR_ORDER * 3)
+    return sub.reshape(sub.shape[0], sub.shape[1], CHAR_ORDER * 3)
 
 
 class SegmentTexts:
@@ -147,8 +151,4 @@ class SegmentTexts:
     def hyp_ref_stats(self, k: int, hyps: Sequence[str], refs: Sequence[str]) -> np.ndarray | None:
         """:func:`hyp_ref_stats` of segment ``k``'s texts."""
         sub = self.pair_stats(k, hyps, refs)
-        if sub is None:
-            return None
-        sub = sub.copy()
-        sub[..., 0] = np.where(sub[..., 1] > 0, sub[..., 0], 0)
-        return sub.reshape(len(hyps), len(refs), CHAR_ORDER * 3)
+        return None if sub is None else _as_hyp_ref(sub)
