@@ -35,8 +35,8 @@ bench: $(STAMP)
 	@$(BIN)/python benchmarks/score_bench.py
 
 bench-scale: $(STAMP)
-	@$(BIN)/python benchmarks/scale_bench.py
+	@$(BIN)/python benchmarks/scale_bench.py --rerun
 
 clean:
 	rm -rf $(VENV) $(OUT)/*.html $(OUT)/*.csv $(OUT)/*.jsonl $(OUT)/*.json $(OUT)/*.xml $(OUT)/*.md $(OUT)/*.xlsx \
-	       $(OUT)/lang-*/ $(OUT)/drafts/ $(OUT)/.sfia-qa-manifest.json
+	       $(OUT)/lang-*/ $(OUT)/drafts/ $(OUT)/.sfia-qa-manifest.json .sfia-qa-cache/

@@ -65,6 +65,10 @@ def number(lo: float | None = None, hi: float | None = None, whole: bool = False
     return check
 
 
+def folder_or_false(v):
+    return None if isinstance(v, str) and v.strip() or v is False else "must be a folder path, or false"
+
+
 def paths(v):
     if isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v)):
         return None
@@ -107,7 +111,10 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "score": {"bootstrap": Key(number(0, 100_000, whole=True)), "seed": Key(number(0, whole=True)),
               "metrics": Key(strings(METRICS, nonempty=True)), "primary": Key(one_of(*METRICS)),
               "min_chars": Key(number(0, whole=True)), "length_low": Key(number(0)),
-              "length_high": Key(number(0))},
+              "length_high": Key(number(0)),
+              "cache": Key(folder_or_false, "statistics cache folder (default .sfia-qa-cache beside the "
+                                            "reports folder; false: none)"),
+              "cache_max_mb": Key(number(1), "statistics cache size bound in MB (default 256)")},
     "review": {"lqa_threshold": Key(number(0, 100), "LQA pass mark, 0-100 (default 99)"),
                "log": Key(string, "review log of applied decisions (default qa-review-log.jsonl)")},
     # [checks]: these two keys; every other key is a [checks.<code or name>] table (checks stage).

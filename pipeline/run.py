@@ -6,11 +6,13 @@
 
 Each stage is a function from earlier stages' results to a frozen result
 (:mod:`pipeline.results`); this module is the only place that knows their order. Only ingest
-reads files and only report writes them.
+reads files and only report writes them (the score stage also keeps per-segment statistics in
+its cache, :mod:`pipeline.score.statcache`, which changes how fast it is, never what it gives).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 from collections.abc import Mapping
@@ -33,6 +35,7 @@ from pipeline.report.ci import gate
 from pipeline.results import Aligned, RunResult
 from pipeline.score.stage import score_stage
 from pipeline.score.stage import settings_from as score_settings
+from pipeline.score.statcache import DEFAULT_MAX_MB, StatsCache, from_env_or
 
 
 class Timings(dict):
@@ -96,6 +99,7 @@ def _run(cfg: Config, stage: Path, out_dir: Path, fail_on: str, changed_since: s
     scoring = score_settings(cfg.section("score"), cfg.path)
     checking = check_settings(cfg.section("checks"), cfg.path or "qa.toml", resolve=cfg.resolve,
                               key_pattern=cfg.key_pattern, root=cfg.root)
+    scoring = dataclasses.replace(scoring, cache=stats_cache(cfg.section("score"), cfg, out_dir))
     t = Timings(verbose)
 
     with t.stage("ingest"):
@@ -125,6 +129,15 @@ def _run(cfg: Config, stage: Path, out_dir: Path, fail_on: str, changed_since: s
     rc = gate(gating, fail_on)
     print(summary_line(result.findings, fail_on, rc, changed_since), file=sys.stderr)
     return rc
+
+
+def stats_cache(section: dict, cfg: Config, out_dir: Path) -> StatsCache | None:
+    """The per-segment statistics cache of ``[score] cache``: by default ``.sfia-qa-cache`` beside
+    the reports folder (``SFIA_QA_CACHE`` overrides; ``off`` / ``cache = false``: none)."""
+    setting = section.get("cache")
+    default = None if setting is False else cfg.resolve(setting) if setting else out_dir.parent / ".sfia-qa-cache"
+    folder = from_env_or(default)
+    return StatsCache(folder, float(section.get("cache_max_mb", DEFAULT_MAX_MB))) if folder is not None else None
 
 
 def summary_line(findings: pd.DataFrame, fail_on: str, rc: int, changed_since: str | None) -> str:

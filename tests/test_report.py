@@ -509,3 +509,7 @@ def test_workflow_gates_pull_requests_with_options_the_cli_has(root):
     assert any("GITHUB_STEP_SUMMARY" in s.get("run", "") for s in steps)
     assert any(s.get("uses", "").startswith("actions/upload-artifact") and s["with"]["path"] == "reports/"
                for s in steps)
+    # the statistics cache the run keeps beside `--out reports` is carried between runs
+    cached = [s for s in steps if s.get("uses", "").startswith("actions/cache")]
+    assert cached and steps.index(cached[0]) < steps.index(next(s for s in steps if "sfia-qa run" in s.get("run", "")))
+    assert Path(cached[0]["with"]["path"]) == Path(args.out).parent / ".sfia-qa-cache"

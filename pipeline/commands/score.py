@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 from pipeline.errors import ConfigError
@@ -26,6 +27,9 @@ def register(sub) -> None:
     p.add_argument("--metrics", default="bleu,chrf,chrf++,ter", help="comma-separated: bleu, chrf, chrf++, ter")
     p.add_argument("--min-chars", type=int, default=25, help="letters a text needs before its language is judged")
     p.add_argument("--format", choices=["json", "table"], default="json")
+    p.add_argument("--stats-cache", metavar="DIR",
+                   help="keep per-segment metric statistics in DIR, so a re-run computes only new pairs "
+                        "(default: none; SFIA_QA_CACHE=off turns it off)")
     p.set_defaults(func=cmd_score)
 
 
@@ -66,8 +70,12 @@ def cmd_score(args) -> int:
         corpus = read_wmt(args.ref, hyps, args.src, args.lang)
     for p in corpus.problems:
         print(f"sfia-qa: warning: {p}", file=sys.stderr)
+    cache = None
+    if args.stats_cache and os.environ.get("SFIA_QA_CACHE", "").strip().lower() != "off":
+        from pipeline.score.statcache import StatsCache
+        cache = StatsCache(args.stats_cache)
     st = Settings(metrics=metrics, bootstrap=args.bootstrap, seed=args.seed,
-                  signals=Options(min_chars=args.min_chars))
+                  signals=Options(min_chars=args.min_chars), cache=cache)
     board, _ = score(corpus, st)
     if args.format == "json":
         sys.stdout.write(json.dumps(board, ensure_ascii=False, indent=1) + "\n")

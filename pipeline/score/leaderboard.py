@@ -19,6 +19,7 @@ from pipeline.score import consensus as consensus_mod
 from pipeline.score import metrics as M
 from pipeline.score import sacrebleu_api as api
 from pipeline.score import signals as S
+from pipeline.score import statcache
 from pipeline.score.inputs import Corpus
 
 
@@ -31,6 +32,7 @@ class Settings:
     workers: int | None = None
     signals: S.Options = field(default_factory=S.Options)
     reference_is_final: bool = False
+    cache: statcache.StatsCache | None = None  # per-segment statistics kept between runs
 
 
 def _r(x):
@@ -63,17 +65,21 @@ def _measure(corpus: Corpus, st: Settings, names: list[str], texts: list, scored
     # process also does consensus and signals.
     family = [m for m in wanted if m in ("chrf", "chrf++")]
     metric_objs = {m: M.make_metric(m, refs, cache=m not in family) for m in wanted}
-    job = M.Extraction({m: o for m, o in metric_objs.items() if m not in family}, hyps, st.workers)
+    cache = st.cache.scope(corpus.lang or "") if st.cache is not None else None  # one language's entries
+    job = M.Extraction({m: o for m, o in metric_objs.items() if m not in family}, hyps, st.workers,
+                       cache=cache, refs=refs)
     # each segment's candidates and reference counted once, for consensus and chrF alike
     pos = {k: j for j, k in enumerate(scored)}
     counted = M.count_texts([[*(t for t in seg if t is not None), *((h[pos[k]] for h in hyps.values()) if k in pos else ()),
                               *((r[pos[k]] for r in refs) if k in pos else ())] for k, seg in enumerate(texts)])
     cons = consensus_mod.consensus(texts, counted)
-    family_stats = M.chrf_family_stats({m: metric_objs[m] for m in family}, hyps, refs, counted, scored)
+    family_stats = M.chrf_family_cached({m: metric_objs[m] for m in family}, hyps, refs, counted, scored, cache)
     sig_opts = st.signals if not job.parallel else S.Options(**{**st.signals.__dict__, "langid_workers": 1})
     sig = S.detect(texts, corpus.sources, corpus.lang, sig_opts)
     stats = job.result()
     stats.update(family_stats)
+    if cache is not None:
+        cache.flush()
     primary = st.primary if st.primary in metric_objs else wanted[0]
     actual = {s: api.score_of_statistics(metric_objs[primary], stats[primary][s]).score for s in names}
     sign = -1 if primary in M.LOWER_IS_BETTER else 1

@@ -25,7 +25,7 @@ import numpy as np
 from sacrebleu.metrics import BLEU, CHRF, TER
 
 from pipeline import parallel
-from pipeline.score import pairchrf, ter
+from pipeline.score import pairchrf, statcache, ter
 from pipeline.score import sacrebleu_api as api
 from pipeline.score.sacrebleu_api import estimate_ci
 
@@ -100,7 +100,8 @@ class Extraction:
     pool balances. Below ``TER_COMPILED_MIN_PAIRS`` distinct pairs sacrebleu's own TER is
     cheaper than loading the kernel and is used (same numbers either way)."""
 
-    def __init__(self, metrics: dict, systems: dict[str, Sequence[str]], workers: int | None = None):
+    def __init__(self, metrics: dict, systems: dict[str, Sequence[str]], workers: int | None = None,
+                 cache: statcache.Scope | None = None, refs: Sequence[Sequence[str | None]] | None = None):
         # one job per distinct (text, references): keyed by the first segment with those references
         groups = _ref_groups(metrics)
         self.group = groups if groups is not None else range(len(next(iter(systems.values()), [])))
@@ -111,30 +112,59 @@ class Extraction:
         self.pairs = list(self.index)
         self.names = list(metrics)
         self.systems = systems
+        # the persistent cache (``refs``: the reference streams): what it holds is not computed
+        self.cache = cache if refs is not None else None
+        self.known: dict[str, dict[int, list]] = {n: {} for n in self.names}
+        self.keys: dict[str, list[bytes]] = {n: [] for n in self.names}
+        if self.cache is not None:
+            assert refs is not None
+            refs_of = [tuple(seg) for seg in zip(*refs, strict=True)]
+            for n in self.names:
+                self.known[n], self.keys[n] = statcache.cached_statistics(self.cache, metrics[n], refs_of, self.pairs)
+        compiled_all = len(self.pairs) >= TER_COMPILED_MIN_PAIRS
+        ter_names = [n for n in self.names if ter.supported(metrics[n])]
+        other_names = [n for n in self.names if n not in ter_names]
+        self.todo_ter = self._todo(ter_names)
+        self.todo_other = self._todo(other_names)
+        # compiled TER only for enough pairs to compute (loading it costs more than a few pairs)
+        compiled = len(self.todo_ter) >= TER_COMPILED_MIN_PAIRS if self.cache is not None else compiled_all
+        self.ter_names = ter_names if compiled else []
+        self.other_names = [n for n in self.names if n not in self.ter_names]
+        if not compiled:
+            self.todo_ter, self.todo_other = [], self._todo(self.other_names)
+        todo = max(len(self.todo_other), len(self.todo_ter))
         # workers: processes for the statistics; 1 = this process. Automatic: on a machine with
         # c CPUs, min(2, c - 1) worker processes, leaving a CPU to the caller's concurrent work
         # (consensus, signals: the longer path); this process alone for small inputs.
         pool_size = workers if workers is not None and workers > 1 else 0
-        if workers is None and len(self.pairs) >= PARALLEL_MIN_PAIRS:
+        if workers is None and todo >= PARALLEL_MIN_PAIRS:
             pool_size = min(2, parallel.cpus() - 1)
-        if not self.names:
+        if not self.names or not todo:
             pool_size = 0
         self.workers = max(1, pool_size)
         self._pool = None
         self._futures: list = []
-        compiled = len(self.pairs) >= TER_COMPILED_MIN_PAIRS
-        self.ter_names = [n for n in self.names if compiled and ter.supported(metrics[n])]
-        self.other_names = [n for n in self.names if n not in self.ter_names]
         _JOB.clear()
         _JOB.update(metrics)
         if pool_size:
             self._pool = ProcessPoolExecutor(pool_size, mp_context=mp.get_context("fork"))
-            if self.ter_names:
-                self._ter_future = self._pool.submit(_stats_chunk, (self.ter_names, self.pairs, True))
-            self.n_chunks = min(len(self.pairs), pool_size * 16)
-            if self.other_names:
-                self._futures = [self._pool.submit(_stats_chunk, (self.other_names, self.pairs[k::self.n_chunks], False))
+            if self.ter_names and self.todo_ter:
+                self._ter_future = self._pool.submit(_stats_chunk, (self.ter_names, self._at(self.todo_ter), True))
+            self.n_chunks = max(1, min(len(self.todo_other), pool_size * 16))
+            if self.other_names and self.todo_other:
+                self._futures = [self._pool.submit(_stats_chunk, (self.other_names, self._at(self.todo_other[k::self.n_chunks]), False))
                                  for k in range(self.n_chunks)]
+
+    def _todo(self, names: list[str]) -> list[int]:
+        """Positions of the pairs some of ``names`` still need computed (all, without a cache)."""
+        if not names:
+            return []
+        if self.cache is None:
+            return list(range(len(self.pairs)))
+        return [j for j in range(len(self.pairs)) if any(j not in self.known[n] for n in names)]
+
+    def _at(self, positions: list[int]) -> list[tuple[int, str]]:
+        return [self.pairs[j] for j in positions]
 
     @property
     def parallel(self) -> bool:
@@ -142,21 +172,33 @@ class Extraction:
 
     def result(self) -> dict[str, dict[str, list]]:
         try:
+            computed: dict[str, list] = {}
             if self._pool is not None:
-                flat: dict[str, list] = {n: [None] * len(self.pairs) for n in self.other_names}
+                computed = {n: [None] * len(self.todo_other) for n in self.other_names}
                 for k, f in enumerate(self._futures):
                     part = f.result()
                     for n in self.other_names:
-                        flat[n][k::self.n_chunks] = part[n]
-                if self.ter_names:
-                    flat.update(self._ter_future.result())
+                        computed[n][k::self.n_chunks] = part[n]
+                if self.ter_names and self.todo_ter:
+                    computed.update(self._ter_future.result())
             else:
-                flat = _stats_chunk((self.other_names, self.pairs, False))
-                flat.update(_stats_chunk((self.ter_names, self.pairs, True)))
+                if self.todo_other:
+                    computed = _stats_chunk((self.other_names, self._at(self.todo_other), False))
+                if self.todo_ter:  # (none to compute: the compiled kernel is never loaded)
+                    computed.update(_stats_chunk((self.ter_names, self._at(self.todo_ter), True)))
         finally:
             if self._pool is not None:
                 self._pool.shutdown()
             _JOB.clear()
+        flat: dict[str, list] = {}
+        for n in self.names:
+            todo = self.todo_ter if n in self.ter_names else self.todo_other
+            values = dict(self.known[n])
+            fresh = {j: v for j, v in zip(todo, computed.get(n, []), strict=True)}
+            values.update(fresh)
+            flat[n] = [values[j] for j in range(len(self.pairs))]
+            if self.cache is not None and self.keys[n]:
+                self.cache.put_many((self.keys[n][j], v) for j, v in fresh.items() if j not in self.known[n])
         g = self.group
         return {n: {s: [flat[n][self.index[(g[i], h)]] for i, h in enumerate(hyps)]
                     for s, hyps in self.systems.items()} for n in self.names}
@@ -230,6 +272,37 @@ def chrf_family_stats(metrics: dict, systems: dict[str, Sequence[str]], refs: Se
 
     segs = _in_two_processes(lambda ks: [segment(k) for k in ks], list(range(n)), SPLIT_MIN_SEGMENTS)
     return {m: {s: [seg[m][i] for seg in segs] for i, s in enumerate(names)} for m in mnames}
+
+
+def chrf_family_cached(metrics: dict, systems: dict[str, Sequence[str]], refs: Sequence[Sequence[str]],
+                       counted: pairchrf.SegmentTexts | None, at: Sequence[int] | None,
+                       cache: statcache.Scope | None) -> dict[str, dict[str, list]]:
+    """:func:`chrf_family_stats` with the persistent cache: only the segments with a pair the cache
+    does not hold (for some metric) are counted; what is counted is stored."""
+    if cache is None:
+        return chrf_family_stats(metrics, systems, refs, counted, at)
+    names, mnames = list(systems), list(metrics)
+    n = len(systems[names[0]]) if names else 0
+    pairs = list(dict.fromkeys((k, systems[s][k]) for k in range(n) for s in names))
+    refs_of = [tuple(seg) for seg in zip(*refs, strict=True)]
+    known, keys = {}, {}
+    for m in mnames:
+        found, keys[m] = statcache.cached_statistics(cache, metrics[m], refs_of, pairs)
+        known[m] = {pairs[j]: v for j, v in found.items()}
+    todo = sorted({k for k, h in pairs if any((k, h) not in known[m] for m in mnames)})
+    if todo:
+        fresh = chrf_family_stats(metrics, {s: [systems[s][k] for k in todo] for s in names},
+                                  [[r[k] for k in todo] for r in refs], counted,
+                                  [at[k] if at is not None else k for k in todo])
+        position = {pair: j for j, pair in enumerate(pairs)}
+        for m in mnames:
+            new: dict[tuple[int, str], list] = {}
+            for s in names:
+                for k, v in zip(todo, fresh[m][s], strict=True):
+                    new.setdefault((k, systems[s][k]), v)
+            cache.put_many((keys[m][position[pair]], v) for pair, v in new.items() if pair not in known[m])
+            known[m].update(new)
+    return {m: {s: [known[m][(k, systems[s][k])] for k in range(n)] for s in names} for m in mnames}
 
 
 def _best_reference(metric, char_stats: np.ndarray, hyp_words: list[Counter], ref_words: list[list[Counter]]) -> list:

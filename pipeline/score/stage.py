@@ -8,7 +8,9 @@ an SFIA 9 draft is assembled. Nothing is read or written here: the report stage 
 
 ``qa.toml`` ``[score]``: ``bootstrap`` (1000), ``seed`` (12345), ``metrics``
 (["bleu", "chrf", "chrf++", "ter"]), ``primary`` ("chrf"), ``min_chars`` (25),
-``length_low`` (0.6), ``length_high`` (1.7).
+``length_low`` (0.6), ``length_high`` (1.7), ``cache`` (the statistics cache folder, default
+``.sfia-qa-cache`` beside the reports; ``false``: none; :mod:`pipeline.score.statcache`),
+``cache_max_mb`` (256).
 """
 
 from __future__ import annotations
@@ -77,6 +79,17 @@ def _draft(alignment: pd.DataFrame, records: list[dict], lang: str, pattern: str
     return draft_mod.assemble(rows_l, best, lang, pattern)
 
 
+def _cache_note(st: Settings, lang: str) -> list[str]:
+    """What the statistics cache gave this language (for ``--verbose``); its counts restart."""
+    c = st.cache
+    if c is None or not (c.hits or c.misses):
+        return []
+    note = (f"score {lang}: statistics cache: {c.hits:,} of {c.hits + c.misses:,} pair statistics "
+            f"reused, {c.misses:,} computed ({c.folder})")
+    c.hits = c.misses = 0
+    return [note]
+
+
 def score_stage(candidates: pd.DataFrame, translations: pd.DataFrame, alignment: pd.DataFrame,
                 st: Settings, pattern: str = DEFAULT_PATTERN) -> Scored:
     """Score every language's candidates (schema.CANDIDATE_INPUT); see the module docstring."""
@@ -95,6 +108,7 @@ def score_stage(candidates: pd.DataFrame, translations: pd.DataFrame, alignment:
         else:
             corpus.refs, corpus.reference_name = [], None
         board, records = score(corpus, Settings(**{**st.__dict__, "reference_is_final": is_final}))
+        cached = _cache_note(st, lang)
         for rec in records:
             rec["lang"] = lang
             rec["path"], rec["line"] = origin_where.get(rec["origin"], (None, None))
@@ -102,7 +116,7 @@ def score_stage(candidates: pd.DataFrame, translations: pd.DataFrame, alignment:
         draft = _draft(alignment, records, lang, pattern)
         # a table, not dicts, comes back: the parent holds every language's candidates at once
         table = schema.make(schema.CANDIDATE, records) if records else schema.empty(schema.CANDIDATE)
-        return board, table, [f"score {lang}: {p}" for p in corpus.problems], draft
+        return board, table, [f"score {lang}: {p}" for p in corpus.problems] + cached, draft
 
     # languages are independent: one per process (pipeline.parallel), results in language order
     boards: dict[str, dict] = {}
