@@ -17,6 +17,7 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 MAGIC = b"sfia-qa cache 1\n"
 KEEP = 8
@@ -43,16 +44,17 @@ def key_of(*parts: bytes | str) -> str:
     return h.hexdigest()
 
 
-def _path(kind: str, key: str) -> Path | None:
-    base = folder()
+def _path(kind: str, key: str, base: Path | None = None) -> Path | None:
+    base = folder() if base is None else base
     if base is None or not kind.isidentifier() or not all(c in "0123456789abcdef" for c in key):
         return None
     return base / kind / f"{key}.bin"
 
 
-def read(kind: str, key: str) -> bytes | None:
-    """The body stored for ``key``, or None (absent, unreadable, or failing its digest)."""
-    path = _path(kind, key)
+def read(kind: str, key: str, base: Path | None = None) -> bytes | None:
+    """The body stored for ``key``, or None (absent, unreadable, or failing its digest).
+    ``base``: another cache folder than :func:`folder`."""
+    path = _path(kind, key, base)
     if path is None:
         return None
     try:
@@ -68,9 +70,10 @@ def read(kind: str, key: str) -> bytes | None:
     return body
 
 
-def write(kind: str, key: str, body: bytes) -> None:
-    """Store ``body`` for ``key`` (atomically); silently nothing when the cache is unusable."""
-    path = _path(kind, key)
+def write(kind: str, key: str, body: bytes, base: Path | None = None, keep: int = KEEP) -> None:
+    """Store ``body`` for ``key`` (atomically); silently nothing when the cache is unusable.
+    ``keep``: how many of the kind's newest entries stay."""
+    path = _path(kind, key, base)
     if path is None:
         return
     digest = hashlib.sha256(key.encode("ascii") + body).hexdigest().encode("ascii")
@@ -82,7 +85,7 @@ def write(kind: str, key: str, body: bytes) -> None:
             fh.write(MAGIC + digest + b"\n" + body)
         os.replace(tmp, path)
         tmp = None
-        _prune(path.parent)
+        _prune(path.parent, keep)
     except OSError:
         pass
     finally:
@@ -91,8 +94,85 @@ def write(kind: str, key: str, body: bytes) -> None:
                 os.unlink(tmp)
 
 
-def _prune(kind_dir: Path) -> None:
+def _prune(kind_dir: Path, keep: int = KEEP) -> None:
     entries = sorted((p for p in kind_dir.glob("*.bin")), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in entries[KEEP:]:
+    for old in entries[keep:]:
         with contextlib.suppress(OSError):
             old.unlink()
+
+
+# -- memoised results (a stage's work for one language, keyed by everything it read) -----------
+
+_MAX_JSON = 1 << 30  # bytes a stored result may expand to
+
+
+def code_digest() -> str:
+    """A digest of this package's files (code, templates, language data) and of the libraries
+    whose results it keeps: any change to them is a new key, so no result outlives its code."""
+    global _CODE_DIGEST
+    if _CODE_DIGEST is None:
+        import sys
+        from importlib import metadata
+
+        root = Path(__file__).resolve().parent
+        h = hashlib.sha256()
+        for p in sorted(root.rglob("*")):
+            if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc", ".nbi", ".nbc"):
+                h.update(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes() + b"\0")
+        for dist in ("sacrebleu", "numpy", "pandas", "langdetect", "jinja2", "spylls"):
+            try:
+                h.update(f"{dist} {metadata.version(dist)}\n".encode())
+            except metadata.PackageNotFoundError:
+                h.update(f"{dist} -\n".encode())
+        h.update(sys.version.encode())
+        _CODE_DIGEST = h.hexdigest()
+    return _CODE_DIGEST
+
+
+_CODE_DIGEST: str | None = None
+
+
+def read_json(kind: str, key: str, base: Path | None = None) -> Any:
+    """A JSON value stored by :func:`write_json`, or None (absent, damaged, foreign)."""
+    import json
+    import zlib
+
+    body = read(kind, key, base)
+    if body is None:
+        return None
+    try:
+        d = zlib.decompressobj()
+        raw = d.decompress(body, _MAX_JSON)
+        if d.unconsumed_tail or not d.eof:
+            return None
+        return json.loads(raw)
+    except (zlib.error, ValueError):
+        return None
+
+
+def write_json(kind: str, key: str, value, base: Path | None = None, keep: int = KEEP) -> bool:
+    """Store a JSON value (compressed); False when it is not plain JSON (nothing stored)."""
+    import json
+    import zlib
+
+    try:
+        raw = json.dumps(value, ensure_ascii=False, allow_nan=True, separators=(",", ":")).encode("utf-8", "surrogatepass")
+        if not _same(json.loads(raw), value):  # tuples, numeric keys, numpy scalars: not kept as they are
+            return False
+    except (TypeError, ValueError):
+        return False
+    write(kind, key, zlib.compress(raw, 1), base, keep)
+    return True
+
+
+def _same(a, b) -> bool:
+    """``a`` (read back from JSON) is ``b``: equal values of the very same types, NaN equal to NaN."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float):
+        return a == b or (a != a and b != b)
+    return bool(a == b)

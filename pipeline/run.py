@@ -118,7 +118,8 @@ def _run(cfg: Config, stage: Path, out_dir: Path, fail_on: str, changed_since: s
     for note in scored.notes:
         t.log(note)
     with t.stage("check"):
-        checked = check_stage(aligned.alignment, ingested.english, checking, scored)
+        checked = check_stage(aligned.alignment, ingested.english, checking, scored,
+                              memo=scoring.cache.folder if scoring.cache is not None else None)
     t.log(f"checks: {len(checked.findings)} findings")
 
     result = RunResult(ingested, aligned, scored, checked.findings, t)

@@ -161,33 +161,89 @@ def test_sfia_qa_cache_off_or_a_folder(monkeypatch, tmp_path):
     monkeypatch.setenv("SFIA_QA_CACHE", "off")
     assert statcache.from_env_or(tmp_path / "x") is None
     monkeypatch.setenv("SFIA_QA_CACHE", str(tmp_path / "env"))
-    assert statcache.from_env_or(tmp_path / "x") == tmp_path / "env" / "statistics"
+    assert statcache.from_env_or(tmp_path / "x") == tmp_path / "env" / "run-cache"
     monkeypatch.delenv("SFIA_QA_CACHE")
     assert statcache.from_env_or(tmp_path / "x") == tmp_path / "x"
     assert statcache.from_env_or(None) is None
 
 
-def test_run_keeps_its_cache_beside_the_reports_and_rerun_reports_are_identical(tmp_path):
-    """``sfia-qa run`` twice on the sample, the second time from the cache: the same reports."""
+def _run(work: Path, out: str, cache: str | None) -> str:
     import os
+
+    env = {k: v for k, v in os.environ.items() if k != "SFIA_QA_CACHE"}
+    if cache is not None:
+        env["SFIA_QA_CACHE"] = cache
+    r = subprocess.run([sys.executable, "-m", "pipeline", "run", "--config", "qa.toml", "--out", out,
+                        "--fail-on", "never", "--verbose"], cwd=work, env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return r.stderr
+
+
+def _same_reports(a: Path, b: Path) -> None:
+    fa = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    assert fa == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+    for p in fa:
+        assert (a / p).read_bytes() == (b / p).read_bytes(), p
+
+
+def test_rerun_reuses_what_did_not_change_and_reports_what_did(tmp_path):
+    """``sfia-qa run`` on the sample: again from the cache (the same reports, nothing scored or
+    checked again), then after a reviewer's edit to the Polish page: Polish is scored and checked
+    again and the reports equal those of a run without any cache."""
     import shutil
 
     work = tmp_path / "proj"
     shutil.copytree(ROOT / "translations", work / "translations")
     shutil.copytree(ROOT / "sources", work / "sources")
     shutil.copy(ROOT / "qa.toml", work / "qa.toml")
-    env = {k: v for k, v in os.environ.items() if k != "SFIA_QA_CACHE"}
-    outs = []
-    for i in (1, 2):
-        r = subprocess.run([sys.executable, "-m", "pipeline", "run", "--config", "qa.toml", "--out", f"r{i}",
-                            "--fail-on", "never", "--verbose"], cwd=work, env=env, capture_output=True, text=True)
-        assert r.returncode == 0, r.stderr
-        outs.append(r.stderr)
-    assert "0 computed" not in outs[0] and " 0 computed" in outs[1]
-    assert _packs(work / ".sfia-qa-cache")
-    assert (work / ".sfia-qa-cache" / ".gitignore").is_file()
-    a = sorted(p.relative_to(work / "r1") for p in (work / "r1").rglob("*") if p.is_file())
-    b = sorted(p.relative_to(work / "r2") for p in (work / "r2").rglob("*") if p.is_file())
-    assert a == b
-    for p in a:
-        assert (work / "r1" / p).read_bytes() == (work / "r2" / p).read_bytes(), p
+    first = _run(work, "r1", None)
+    assert "results reused" not in first and " 0 computed" not in first
+    second = _run(work, "r2", None)
+    for lang in ("ar", "pl"):  # (Arabic has no SFIA 9 translation to score against: no statistics)
+        assert f"score {lang}: candidates, final texts and settings as in an earlier run" in second
+    assert "statistics cache:" in first and "statistics cache:" not in second
+    assert _packs(work / ".sfia-qa-cache") and (work / ".sfia-qa-cache" / ".gitignore").is_file()
+    _same_reports(work / "r1", work / "r2")
+
+    page = work / "translations" / "pl" / "sfia-9" / "CSMG.txt"
+    text = page.read_text(encoding="utf-8")
+    line = next(x for x in text.splitlines() if x.startswith("Zarządzanie i obsługa"))
+    page.write_text(text.replace(line, line.replace("Zarządzanie", "Kierowanie"), 1), encoding="utf-8")
+    third = _run(work, "r3", None)
+    assert "score pl: statistics cache:" in third and "score pl: candidates" not in third
+    assert "score ar: candidates, final texts and settings as in an earlier run" in third
+    _run(work, "r4", "off")
+    _same_reports(work / "r3", work / "r4")
+    assert "Kierowanie" in (work / "r3" / "alignment.csv").read_text(encoding="utf-8")
+
+
+def test_stored_results_are_plain_json_or_not_stored(tmp_path):
+    from pipeline import cache
+
+    value = [{"a": 1, "b": [0.5, None, "x", float("nan")]}, ["é"]]
+    assert cache.write_json("k", "ab" * 32, value, tmp_path)
+    back = cache.read_json("k", "ab" * 32, tmp_path)
+    assert back[1] == ["é"] and back[0]["a"] == 1 and back[0]["b"][:3] == [0.5, None, "x"]
+    import numpy as np
+    for odd in ([(1, 2)], {1: "x"}, [np.int64(3)], [np.float64(0.5)], [{1, 2}]):
+        assert not cache.write_json("k", "cd" * 32, odd, tmp_path)  # would come back as something else
+    assert cache.read_json("k", "cd" * 32, tmp_path) is None
+    entry = next((tmp_path / "k").glob("*.bin"))
+    data = bytearray(entry.read_bytes())
+    data[-3] ^= 0xFF
+    entry.write_bytes(bytes(data))
+    assert cache.read_json("k", "ab" * 32, tmp_path) is None  # damaged: not believed
+
+
+def test_findings_are_not_reused_across_dictionary_changes(tmp_path, monkeypatch):
+    from pipeline.checks.runner import Env, _memo_common
+    from pipeline.checks.settings import Settings as CheckSettings
+
+    monkeypatch.setenv("SFIA_QA_HUNSPELL_PATH", str(tmp_path))
+    s = CheckSettings()
+    before = _memo_common(s, Env(s, {"CSMG"}), [])
+    (tmp_path / "pl_PL.dic").write_text("1\nkot\n", encoding="utf-8")
+    (tmp_path / "pl_PL.aff").write_text("SET UTF-8\n", encoding="utf-8")
+    after = _memo_common(s, Env(s, {"CSMG"}), [])
+    assert before != after
+    assert _memo_common(s, Env(s, {"CSMG", "PROG"}), []) != after  # the run's skills are an input too

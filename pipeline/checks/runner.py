@@ -8,13 +8,17 @@ dropped, and each suppression that matched nothing is reported (QA001).
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
-from pipeline import langdata, parallel, schema
+from pipeline import cache, langdata, parallel, schema
 from pipeline.checks import registry
 from pipeline.checks import suppressions as sup_mod
 from pipeline.checks.glossary import Glossary
@@ -24,6 +28,7 @@ from pipeline.checks.units import Hit, Unit
 
 _PER_UNIT = {"segment", "source", "candidate", "draft"}
 _PER_PAGE = {"page", "source-page"}
+UNIT_FIELDS = tuple(f.name for f in dataclasses.fields(Unit))
 
 
 class Env:
@@ -91,7 +96,11 @@ def run_checks(units: list[Unit], settings: Settings, english: Sequence[Unit] = 
 
 def check_units(units: list[Unit], settings: Settings, english: Sequence[Unit] = (),
                 only: Iterable[str] | None = None, report_unused: bool | Callable = True,
-                candidates: Sequence[Unit] = (), drafts: Sequence[Unit] = ()) -> Outcome:
+                candidates: Sequence[Unit] = (), drafts: Sequence[Unit] = (), memo: Path | None = None) -> Outcome:
+    """Every enabled check over the units, language by language. ``memo``: a cache folder where
+    each language's findings are kept under a digest of everything its checks read (the code and
+    language data, the settings, the dictionaries installed, the language's units), so a language
+    whose inputs did not change since an earlier run is not checked again."""
     env = Env(settings, {u.skill for u in units} | {u.skill for u in english})
     wanted = set(only) if only else None
     checks = [c for c in REGISTRY.values()
@@ -106,7 +115,14 @@ def check_units(units: list[Unit], settings: Settings, english: Sequence[Unit] =
             by_lang[u.lang][scope].append(u)
     langs = sorted(by_lang)
 
+    common = _memo_common(settings, env, checks) if memo is not None else None
+
     def one(lang: str) -> list[dict]:
+        key = _memo_key(common, lang, by_lang[lang]) if common is not None else None
+        if key is not None:
+            kept = cache.read_json(_memo_kind(lang), key, memo)
+            if isinstance(kept, list) and all(isinstance(f, dict) and set(f) == FINDING_KEYS for f in kept):
+                return kept
         out = []
         for c in checks:
             pool = by_lang[lang][c.scope] if settings.is_enabled(c, lang) else []
@@ -117,6 +133,8 @@ def check_units(units: list[Unit], settings: Settings, english: Sequence[Unit] =
                 out.append(finding(c, message=h.message, evidence=h.evidence,
                                    severity=settings.severity.get(c.code), **h.unit.where))
         registry.finish()
+        if key is not None:
+            cache.write_json(_memo_kind(lang), key, out, memo, keep=MEMO_KEEP)
         return out
 
     def size(lang: str) -> int:
@@ -129,6 +147,42 @@ def check_units(units: list[Unit], settings: Settings, english: Sequence[Unit] =
     if len(df):
         df = _sort(df)
     return Outcome(schema.validate(df, schema.FINDING, "check findings"), tuple(used))
+
+
+MEMO_KEEP = 2  # a language's stored findings: its latest inputs' and the ones before
+FINDING_KEYS = set(schema.columns(schema.FINDING))
+
+
+def _memo_kind(lang: str) -> str:
+    return "check_" + cache.key_of(lang)[:16]
+
+
+def _memo_common(settings: Settings, env, checks: list) -> str | None:
+    """What every language's checks read besides its own units: code, language data, settings,
+    the skills in the run, which checks run, and the spelling dictionaries installed."""
+    from pipeline.checks import rules_spelling
+
+    dictionaries = []
+    for d in rules_spelling._dirs():
+        with contextlib.suppress(OSError):
+            for p in sorted(Path(d).iterdir()):
+                if p.suffix in (".dic", ".aff"):
+                    st = p.stat()
+                    dictionaries.append(f"{p}\0{st.st_size}\0{st.st_mtime_ns}")
+    try:
+        return cache.key_of(cache.code_digest(), repr(settings), repr(sorted(env.skills)),
+                            repr([c.code for c in checks]), "\n".join(dictionaries))
+    except (OSError, AttributeError):
+        return None
+
+
+def _memo_key(common: str, lang: str, pools: dict[str, list[Unit]]) -> str:
+    h = hashlib.sha256(common.encode() + b"\0" + lang.encode("utf-8", "surrogatepass"))
+    for scope in sorted(pools):
+        h.update(b"\0scope " + scope.encode())
+        for u in pools[scope]:
+            h.update(repr(tuple(getattr(u, f) for f in UNIT_FIELDS)).encode("utf-8", "surrogatepass") + b"\n")
+    return h.hexdigest()
 
 
 def _unused(settings: Settings, used: list[int], report_unused) -> list[dict]:

@@ -10,6 +10,7 @@ the drift (QA1xx), and the MT candidates and drafts by their signals (QA3xx). Se
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 import pandas as pd
 
@@ -25,7 +26,9 @@ from pipeline.results import Checked, Scored
 
 
 def check_stage(alignment: pd.DataFrame, english: Mapping[int, pd.DataFrame], settings: Settings,
-                scored: Scored | None = None) -> Checked:
+                scored: Scored | None = None, memo: Path | None = None) -> Checked:
+    """``memo``: the run cache folder, where each language's findings are kept for a re-run whose
+    inputs for that language did not change (:func:`pipeline.checks.runner.check_units`)."""
     english_units = []
     for fw in sorted(english):
         df = english[fw]
@@ -34,5 +37,5 @@ def check_stage(alignment: pd.DataFrame, english: Mapping[int, pd.DataFrame], se
     candidates = units_from_candidates(scored.candidates) if scored is not None else []
     drafts = units_from_drafts(scored.drafts) if scored is not None else []
     outcome = check_units(units_from_alignment(alignment), settings, english_units,
-                          candidates=candidates, drafts=drafts)
+                          candidates=candidates, drafts=drafts, memo=memo)
     return Checked(findings=outcome.findings, suppression_use=outcome.suppression_use)

@@ -15,9 +15,13 @@ an SFIA 9 draft is assembled. Nothing is read or written here: the report stage 
 
 from __future__ import annotations
 
+import dataclasses
+import json
+from typing import Any
+
 import pandas as pd
 
-from pipeline import parallel, schema
+from pipeline import cache, parallel, schema
 from pipeline.errors import ConfigError
 from pipeline.keys import DEFAULT_PATTERN, format_key
 from pipeline.langdata import base_tag
@@ -79,6 +83,53 @@ def _draft(alignment: pd.DataFrame, records: list[dict], lang: str, pattern: str
     return draft_mod.assemble(rows_l, best, lang, pattern)
 
 
+MEMO_KEEP = 2  # a language's stored results: its latest inputs' and the ones before
+
+
+def _table(records: list[dict]) -> pd.DataFrame:
+    return schema.make(schema.CANDIDATE, records) if records else schema.empty(schema.CANDIDATE)
+
+
+def _share_repeats(records: list[dict]) -> None:
+    """One string object per distinct value (the source and final text repeat for every candidate
+    of a segment), as scoring's own records have them: the table crosses to the parent process
+    pickled, and pickle writes a shared object once."""
+    pool: dict[str, str] = {}
+    for r in records:
+        for c, v in r.items():
+            if type(v) is str:
+                r[c] = pool.setdefault(v, v)
+
+
+def _memo_kind(lang: str) -> str:
+    return "score_" + cache.key_of(lang)[:16]
+
+
+def _memo_key(st: Settings, lang: str, pattern: str, candidates: pd.DataFrame, final: dict[str, str],
+              final_files: list[str]) -> str | None:
+    """A digest of everything one language's scoring reads: the code and libraries, the settings
+    that change numbers, the language, its candidates (every column) and its final texts."""
+    settings = {f.name: getattr(st, f.name) for f in dataclasses.fields(st) if f.name not in ("cache", "workers")}
+    try:
+        return cache.key_of(cache.code_digest(), json.dumps(settings, sort_keys=True, default=_plain_setting),
+                            lang, pattern, candidates.to_csv(index=False, lineterminator="\n"),
+                            json.dumps(sorted(final.items()), ensure_ascii=False), json.dumps(final_files))
+    except (TypeError, ValueError, OSError):
+        return None
+
+
+def _plain_setting(o):
+    if dataclasses.is_dataclass(o) and not isinstance(o, type):
+        return dataclasses.asdict(o)
+    raise TypeError(f"not a plain setting: {type(o).__name__}")
+
+
+def _is_result(v) -> bool:
+    return (isinstance(v, list) and len(v) == 3 and isinstance(v[0], dict) and isinstance(v[1], list)
+            and all(isinstance(r, dict) and set(r) == set(CANDIDATE_COLUMNS) for r in v[1])
+            and isinstance(v[2], list) and all(isinstance(p, str) for p in v[2]))
+
+
 def _cache_note(st: Settings, lang: str) -> list[str]:
     """What the statistics cache gave this language (for ``--verbose``); its counts restart."""
     c = st.cache
@@ -93,13 +144,20 @@ def _cache_note(st: Settings, lang: str) -> list[str]:
 def score_stage(candidates: pd.DataFrame, translations: pd.DataFrame, alignment: pd.DataFrame,
                 st: Settings, pattern: str = DEFAULT_PATTERN) -> Scored:
     """Score every language's candidates (schema.CANDIDATE_INPUT); see the module docstring."""
-    origin_where = dict(zip(candidates["origin"], zip(candidates["path"], candidates["line"], strict=True),
-                            strict=True))
+    lines = [None if pd.isna(x) else int(x) for x in candidates["line"]]  # plain ints: kept as JSON
+    origin_where = dict(zip(candidates["origin"], zip(candidates["path"], lines, strict=True), strict=True))
     by_lang = {lang: candidates[candidates["lang"] == lang] for lang in sorted(set(candidates["lang"]))}
 
     def one(lang: str) -> tuple[dict, pd.DataFrame, list[str], pd.DataFrame]:
-        corpus = corpus_from_table(by_lang[lang], lang=lang)
         final, final_files = _final_texts(translations, lang, pattern)
+        memo = _memo_key(st, lang, pattern, by_lang[lang], final, final_files)
+        kept: Any = cache.read_json(_memo_kind(lang), memo, st.cache.folder) if memo and st.cache else None
+        if kept is not None and _is_result(kept):  # its candidates, final texts and settings as last time
+            board, records, problems = kept
+            _share_repeats(records)
+            note = f"score {lang}: candidates, final texts and settings as in an earlier run: its results reused"
+            return board, _table(records), problems + [note], _draft(alignment, records, lang, pattern)
+        corpus = corpus_from_table(by_lang[lang], lang=lang)
         refs = [final.get(k) for k in corpus.ids]
         is_final = any(r is not None for r in refs)
         if is_final:
@@ -114,9 +172,11 @@ def score_stage(candidates: pd.DataFrame, translations: pd.DataFrame, alignment:
             rec["path"], rec["line"] = origin_where.get(rec["origin"], (None, None))
         records = [{c: r.get(c) for c in CANDIDATE_COLUMNS} for r in records]
         draft = _draft(alignment, records, lang, pattern)
+        problems = [f"score {lang}: {p}" for p in corpus.problems]
+        if memo and st.cache:
+            cache.write_json(_memo_kind(lang), memo, [board, records, problems], st.cache.folder, keep=MEMO_KEEP)
         # a table, not dicts, comes back: the parent holds every language's candidates at once
-        table = schema.make(schema.CANDIDATE, records) if records else schema.empty(schema.CANDIDATE)
-        return board, table, [f"score {lang}: {p}" for p in corpus.problems] + cached, draft
+        return board, _table(records), problems + cached, draft
 
     # languages are independent: one per process (pipeline.parallel), results in language order
     boards: dict[str, dict] = {}

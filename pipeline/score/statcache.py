@@ -313,11 +313,11 @@ def cached_statistics(scope: Scope | None, metric, refs_of: Sequence[Sequence[st
 
 
 def from_env_or(folder: str | os.PathLike | None) -> Path | None:
-    """The statistics cache folder: ``SFIA_QA_CACHE`` (``off``: none; a folder: its ``statistics``
+    """The run cache folder: ``SFIA_QA_CACHE`` (``off``: none; a folder: its ``run-cache``
     subfolder) over ``folder`` (None: none)."""
     env = os.environ.get("SFIA_QA_CACHE", "").strip()
     if env.lower() == "off":
         return None
     if env:
-        return Path(env) / "statistics"
+        return Path(env) / "run-cache"
     return Path(folder) if folder else None
