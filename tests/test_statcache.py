@@ -247,3 +247,20 @@ def test_findings_are_not_reused_across_dictionary_changes(tmp_path, monkeypatch
     after = _memo_common(s, Env(s, {"CSMG"}), [])
     assert before != after
     assert _memo_common(s, Env(s, {"CSMG", "PROG"}), []) != after  # the run's skills are an input too
+
+
+def test_stored_candidate_records_round_trip_and_refuse_damage():
+    from pipeline.score.stage import CANDIDATE_COLUMNS, _pack, _unpack
+
+    rec = {c: None for c in CANDIDATE_COLUMNS}
+    a = {**rec, "lang": "pl", "key": "k1", "text": "Tekst", "source": "Text", "signals": ["empty"], "rank": 1,
+         "chrf": 0.5, "explain": {"why": 1}}
+    b = {**a, "text": "Inny", "rank": 2, "chrf": None}
+    packed = _pack([a, b])
+    assert len(packed["strings"]) == 5  # pl, k1, Tekst, Text, Inny: the shared ones once
+    back = _unpack(packed)
+    assert back == [a, b] and back[0]["source"] is back[1]["source"]
+    for bad in ({**packed, "n": 3}, {**packed, "strings": [1]}, {"n": 2}, [],
+                {**packed, "columns": {**packed["columns"], "text": ["s", [0, 99]]}},
+                {**packed, "columns": {k: v for k, v in packed["columns"].items() if k != "rank"}}):
+        assert _unpack(bad) is None

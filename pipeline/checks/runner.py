@@ -178,10 +178,14 @@ def _memo_common(settings: Settings, env, checks: list) -> str | None:
 
 def _memo_key(common: str, lang: str, pools: dict[str, list[Unit]]) -> str:
     h = hashlib.sha256(common.encode() + b"\0" + lang.encode("utf-8", "surrogatepass"))
+    seen: dict[int, bytes] = {}  # the segment, page and corpus scopes hold the same units
     for scope in sorted(pools):
         h.update(b"\0scope " + scope.encode())
         for u in pools[scope]:
-            h.update(repr(tuple(getattr(u, f) for f in UNIT_FIELDS)).encode("utf-8", "surrogatepass") + b"\n")
+            b = seen.get(id(u))
+            if b is None:
+                b = seen[id(u)] = repr(tuple(getattr(u, f) for f in UNIT_FIELDS)).encode("utf-8", "surrogatepass")
+            h.update(b + b"\n")
     return h.hexdigest()
 
 

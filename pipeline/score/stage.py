@@ -90,15 +90,41 @@ def _table(records: list[dict]) -> pd.DataFrame:
     return schema.make(schema.CANDIDATE, records) if records else schema.empty(schema.CANDIDATE)
 
 
-def _share_repeats(records: list[dict]) -> None:
-    """One string object per distinct value (the source and final text repeat for every candidate
-    of a segment), as scoring's own records have them: the table crosses to the parent process
-    pickled, and pickle writes a shared object once."""
-    pool: dict[str, str] = {}
-    for r in records:
-        for c, v in r.items():
-            if type(v) is str:
-                r[c] = pool.setdefault(v, v)
+def _pack(records: list[dict]) -> dict:
+    """Candidate records as stored: by column, each distinct string once (a segment's English and
+    final text repeat for each of its candidates), a column of strings (or nulls) as indexes."""
+    strings: dict[str, int] = {}
+    columns = {}
+    for c in CANDIDATE_COLUMNS:
+        values = [r[c] for r in records]
+        if all(type(v) is str or v is None for v in values):
+            columns[c] = ["s", [None if v is None else strings.setdefault(v, len(strings)) for v in values]]
+        else:
+            columns[c] = ["v", values]
+    return {"n": len(records), "strings": list(strings), "columns": columns}
+
+
+def _unpack(packed) -> list[dict] | None:
+    """:func:`_pack`'s records again, one object per distinct string (as scoring's own records have
+    them: the table crosses to the parent pickled, and pickle writes a shared object once);
+    None when anything about it is off."""
+    try:
+        n, strings, columns = packed["n"], packed["strings"], packed["columns"]
+        if (type(n) is not int or not isinstance(strings, list) or not all(type(x) is str for x in strings)
+                or not isinstance(columns, dict) or set(columns) != set(CANDIDATE_COLUMNS)):
+            return None
+        cols = {}
+        for c, (kind, values) in columns.items():
+            if not isinstance(values, list) or len(values) != n or kind not in ("s", "v"):
+                return None
+            if kind == "s":
+                if not all(v is None or (type(v) is int and 0 <= v < len(strings)) for v in values):
+                    return None
+                values = [None if v is None else strings[v] for v in values]
+            cols[c] = values
+    except (KeyError, TypeError, ValueError):
+        return None
+    return [{c: cols[c][i] for c in CANDIDATE_COLUMNS} for i in range(n)]
 
 
 def _memo_kind(lang: str) -> str:
@@ -152,9 +178,9 @@ def score_stage(candidates: pd.DataFrame, translations: pd.DataFrame, alignment:
         final, final_files = _final_texts(translations, lang, pattern)
         memo = _memo_key(st, lang, pattern, by_lang[lang], final, final_files)
         kept: Any = cache.read_json(_memo_kind(lang), memo, st.cache.folder) if memo and st.cache else None
-        if kept is not None and _is_result(kept):  # its candidates, final texts and settings as last time
-            board, records, problems = kept
-            _share_repeats(records)
+        records = _unpack(kept[1]) if isinstance(kept, list) and len(kept) == 3 else None
+        if records is not None and _is_result([kept[0], records, kept[2]]):  # inputs as in an earlier run
+            board, problems = kept[0], kept[2]
             note = f"score {lang}: candidates, final texts and settings as in an earlier run: its results reused"
             return board, _table(records), problems + [note], _draft(alignment, records, lang, pattern)
         corpus = corpus_from_table(by_lang[lang], lang=lang)
@@ -174,7 +200,7 @@ def score_stage(candidates: pd.DataFrame, translations: pd.DataFrame, alignment:
         draft = _draft(alignment, records, lang, pattern)
         problems = [f"score {lang}: {p}" for p in corpus.problems]
         if memo and st.cache:
-            cache.write_json(_memo_kind(lang), memo, [board, records, problems], st.cache.folder, keep=MEMO_KEEP)
+            cache.write_json(_memo_kind(lang), memo, [board, _pack(records), problems], st.cache.folder, keep=MEMO_KEEP)
         # a table, not dicts, comes back: the parent holds every language's candidates at once
         return board, _table(records), problems + cached, draft
 

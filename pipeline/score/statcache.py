@@ -90,48 +90,71 @@ def expected_length(metric) -> int | None:
     return n if n is not None and 0 < n <= MAX_LENGTH else None
 
 
-def pair_key(mkey: str, refs: Sequence[str | None], hyp: str) -> bytes:
-    """16-byte digest of (metric key, the segment's references, hypothesis), each length-prefixed."""
-    h = hashlib.blake2b(digest_size=KEY_BYTES)
-    for part in (mkey, *("\x00" if r is None else "\x01" + r for r in refs), hyp):
+def texts_key(refs: Sequence[str | None], hyp: str) -> bytes:
+    """32-byte digest of (the segment's references, hypothesis), each length-prefixed."""
+    h = hashlib.blake2b(digest_size=32)
+    for part in (*("\x00" if r is None else "\x01" + r for r in refs), hyp):
         b = part.encode("utf-8", "surrogatepass")
         h.update(len(b).to_bytes(8, "big"))
         h.update(b)
     return h.digest()
 
 
+def pair_key(mkey: str, refs: Sequence[str | None], hyp: str, texts: bytes | None = None) -> bytes:
+    """16-byte digest of (metric key, the segment's references, hypothesis): the metric key's
+    digest keys a digest of the texts (``texts``: :func:`texts_key`, when already made)."""
+    return hashlib.blake2b(texts if texts is not None else texts_key(refs, hyp), digest_size=KEY_BYTES,
+                           key=_metric_digest(mkey)).digest()
+
+
+_METRIC_DIGESTS: dict[str, bytes] = {}
+
+
+def _metric_digest(mkey: str) -> bytes:
+    d = _METRIC_DIGESTS.get(mkey)
+    if d is None:
+        d = _METRIC_DIGESTS[mkey] = hashlib.blake2b(mkey.encode("utf-8"), digest_size=32).digest()
+    return d
+
+
 # -- pack files ---------------------------------------------------------------------------------
 
-def _plain(stats: Sequence) -> tuple[list[float], int] | None:
-    """(values, integer-column mask), or None for anything but finite non-negative numbers."""
+def _mask_of(types: tuple) -> int | None:
+    """The integer-column mask of a row of these value types (None: not all int or float)."""
     mask = 0
-    out = []
-    for i, x in enumerate(stats):
-        t = type(x)
+    for i, t in enumerate(types):
         if t is int:
-            if not 0 <= x < _INT_LIMIT:
-                return None
             mask |= 1 << i
-        elif t is not float or not (x >= 0.0 and x != float("inf")):
+        elif t is not float:
             return None
-        out.append(float(x))
-    return out, mask
+    return mask
 
 
 def encode_pack(entries: dict[bytes, list]) -> bytes:
-    """A pack's bytes: header line, then per length group keys, integer masks and values."""
-    groups: dict[int, list[tuple[bytes, list[float], int]]] = {}
+    """A pack's bytes: header line, then per length group keys, integer masks and values. Entries
+    that are not finite non-negative numbers below 2**53 (exact in a float64) are left out."""
+    groups: dict[int, tuple[list[bytes], list[int], list]] = {}
+    masks_of: dict[tuple, int | None] = {}
     for k, stats in entries.items():
-        p = _plain(stats)
-        if p is not None and len(k) == KEY_BYTES and 0 < len(stats) <= MAX_LENGTH:
-            groups.setdefault(len(stats), []).append((k, *p))
-    head = json.dumps({"groups": [[length, len(rows)] for length, rows in sorted(groups.items())]})
-    parts = [head.encode("ascii") + b"\n"]
-    for _length, rows in sorted(groups.items()):
-        parts.append(b"".join(k for k, _, _ in rows))
-        parts.append(np.array([m for _, _, m in rows], dtype="<u8").tobytes())
-        parts.append(np.array([v for _, v, _ in rows], dtype="<f8").tobytes())
-    body = b"".join(parts)
+        types = tuple(map(type, stats))
+        mask = masks_of[types] if types in masks_of else masks_of.setdefault(types, _mask_of(types))
+        if mask is None or len(k) != KEY_BYTES or not 0 < len(stats) <= MAX_LENGTH:
+            continue
+        keys, masks, rows = groups.setdefault(len(stats), ([], [], []))
+        keys.append(k)
+        masks.append(mask)
+        rows.append(stats)
+    parts, sizes = [], []
+    for length, (keys, masks, rows) in sorted(groups.items()):
+        values = np.array(rows, dtype="<f8").reshape(len(rows), length)
+        good = np.isfinite(values).all(axis=1) & (values >= 0).all(axis=1) & (values < _INT_LIMIT).all(axis=1)
+        if not good.all():
+            keep = np.flatnonzero(good)
+            keys, masks, values = [keys[i] for i in keep], [masks[i] for i in keep], values[good]
+        sizes.append([length, len(keys)])
+        parts += [b"".join(keys), np.array(masks, dtype="<u8").tobytes(), values.tobytes()]
+    head = json.dumps({"groups": sizes}).encode("ascii") + b"\n"
+    body = head + b"".join(parts)
     return MAGIC + hashlib.sha256(body).hexdigest().encode("ascii") + b"\n" + body
 
 
@@ -226,6 +249,7 @@ class Scope:
         self._entries: dict[bytes, list] | None = None
         self._read: list[Path] = []
         self._used: dict[bytes, list] = {}
+        self._texts: dict[tuple[int, str], bytes] = {}  # (segment, hypothesis) -> texts_key
         self._fresh = 0
         self.hits = self.misses = 0
 
@@ -241,6 +265,16 @@ class Scope:
                 if entries is not None:
                     self._entries.update(entries)
         return self._entries
+
+    def texts_keys(self, refs_of: Sequence[Sequence[str | None]], pairs: Sequence[tuple[int, str]]) -> list[bytes]:
+        """:func:`texts_key` of each pair (segment, hypothesis), made once for all the metrics."""
+        out = []
+        for i, h in pairs:
+            k = self._texts.get((i, h))
+            if k is None:
+                k = self._texts[(i, h)] = texts_key(refs_of[i], h)
+            out.append(k)
+        return out
 
     def get_many(self, keys: Sequence[bytes], length: int) -> dict[bytes, list]:
         """The stored entries among ``keys`` that have ``length`` numbers."""
@@ -259,11 +293,10 @@ class Scope:
         return found
 
     def put_many(self, items: Iterable[tuple[bytes, Sequence]]) -> None:
-        """Statistics computed in this run (kept for :meth:`flush`)."""
+        """Statistics computed in this run (kept for :meth:`flush`, which stores the plain ones)."""
         for k, v in items:
-            if _plain(v) is not None:
-                self._used[k] = list(v)
-                self._fresh += 1
+            self._used[k] = list(v)
+            self._fresh += 1
 
     def flush(self) -> None:
         """Write one pack of every entry this run used, when it computed any; remove the packs read.
@@ -307,7 +340,8 @@ def cached_statistics(scope: Scope | None, metric, refs_of: Sequence[Sequence[st
     if scope is None or length is None:
         return {}, []
     mkey = metric_key(metric)
-    keys = [pair_key(mkey, refs_of[i], h) for i, h in pairs]
+    texts = scope.texts_keys(refs_of, pairs)
+    keys = [pair_key(mkey, refs_of[i], h, t) for (i, h), t in zip(pairs, texts, strict=True)]
     found = scope.get_many(keys, length)
     return {j: found[k] for j, k in enumerate(keys) if k in found}, keys
 
