@@ -264,3 +264,42 @@ def test_stored_candidate_records_round_trip_and_refuse_damage():
                 {**packed, "columns": {**packed["columns"], "text": ["s", [0, 99]]}},
                 {**packed, "columns": {k: v for k, v in packed["columns"].items() if k != "rank"}}):
         assert _unpack(bad) is None
+
+
+def _units():
+    from pipeline.checks.units import Unit
+
+    def u(lang, target, item):
+        return Unit(lang, 9, "CSMG", "level", 3, item, "Manages the service desk  team.", target, f"{lang}.txt:{item}")
+    return [u("pl", "Zarządza  zespołem obsługi.", 1), u("pl", "zarządza zespołem 24h", 2),
+            u("cs", "Řídí tým  podpory.", 1)]
+
+
+def test_stored_findings_follow_settings_units_and_code(tmp_path, monkeypatch):
+    """A language's findings come back from the cache only for the very inputs they were made of."""
+    from pipeline import cache
+    from pipeline.checks.runner import check_units
+    from pipeline.checks.settings import settings_from as check_settings
+
+    def run(settings, units, memo):
+        return check_units(units, settings, memo=memo).findings
+
+    plain = check_settings({}, "qa.toml")
+    units = _units()
+    fresh = run(plain, units, None)
+    assert len(fresh) and run(plain, units, tmp_path).equals(fresh)
+    assert run(plain, units, tmp_path).equals(fresh)  # from the cache
+    assert len(list(tmp_path.glob("check_*/*.bin"))) == 2  # pl and cs
+
+    code = fresh["code"].iloc[0]
+    off = check_settings({code: {"enabled": False}}, "qa.toml")
+    assert run(off, units, tmp_path).equals(run(off, units, None))
+    assert code not in set(run(off, units, tmp_path)["code"])
+
+    units[1].target = "Zarządza zespołem obsługi."  # a reviewer's fix in Polish
+    assert run(plain, units, tmp_path).equals(run(plain, units, None))
+
+    before = set(tmp_path.glob("check_*/*.bin"))
+    monkeypatch.setattr(cache, "_CODE_DIGEST", "another version of sfia-qa")
+    assert run(plain, units, tmp_path).equals(run(plain, units, None))
+    assert len(set(tmp_path.glob("check_*/*.bin")) - before) == 2  # computed again: nothing of the old code reused
