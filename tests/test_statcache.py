@@ -303,3 +303,18 @@ def test_stored_findings_follow_settings_units_and_code(tmp_path, monkeypatch):
     monkeypatch.setattr(cache, "_CODE_DIGEST", "another version of sfia-qa")
     assert run(plain, units, tmp_path).equals(run(plain, units, None))
     assert len(set(tmp_path.glob("check_*/*.bin")) - before) == 2  # computed again: nothing of the old code reused
+
+
+@pytest.mark.parametrize("setting, want", [(None, "beside"), ('"cache-here"', "configured"), ("false", None)])
+def test_where_run_keeps_its_cache(tmp_path, monkeypatch, setting, want):
+    from pipeline.config import load
+    from pipeline.run import stats_cache
+
+    monkeypatch.delenv("SFIA_QA_CACHE", raising=False)
+    (tmp_path / "qa.toml").write_text("[score]\n" + (f"cache = {setting}\n" if setting else ""), encoding="utf-8")
+    cfg = load(tmp_path / "qa.toml")
+    got = stats_cache(cfg.section("score"), cfg, tmp_path / "out" / "reports")
+    expected = {"beside": tmp_path / "out" / ".sfia-qa-cache", "configured": tmp_path / "cache-here", None: None}[want]
+    assert (got.folder if got is not None else None) == expected
+    monkeypatch.setenv("SFIA_QA_CACHE", "off")
+    assert stats_cache(cfg.section("score"), cfg, tmp_path / "reports") is None
