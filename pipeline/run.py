@@ -100,6 +100,8 @@ def _run(cfg: Config, stage: Path, out_dir: Path, fail_on: str, changed_since: s
     checking = check_settings(cfg.section("checks"), cfg.path or "qa.toml", resolve=cfg.resolve,
                               key_pattern=cfg.key_pattern, root=cfg.root)
     scoring = dataclasses.replace(scoring, cache=stats_cache(cfg.section("score"), cfg, out_dir))
+    if scoring.cache is not None:
+        scoring.cache.ensure()  # made (and marked as a cache) before the workers write into it
     t = Timings(verbose)
 
     with t.stage("ingest"):

@@ -52,14 +52,14 @@ def test_a_rerun_reuses_every_pair_and_gives_the_same_numbers(tmp_path, workers)
     # 150 segments x 4 systems: in-process; the pool run has 600 pairs, past the compiled TER's threshold
     corpus = _corpus(150)
     want = _plain(corpus, workers)
-    cache = statcache.StatsCache(tmp_path)
+    cache = statcache.StatsCache(tmp_path / "cache")
     assert score(corpus, _settings(cache, workers)) == want
     first = (cache.hits, cache.misses)
     assert first[0] == 0 and first[1] > 0
     cache.hits = cache.misses = 0
     assert score(corpus, _settings(cache, workers)) == want
     assert (cache.hits, cache.misses) == (first[1], 0)
-    assert (tmp_path / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert (tmp_path / "cache" / ".gitignore").read_text().splitlines()[-1] == "*"
 
 
 def test_only_the_changed_pairs_are_computed(tmp_path):
@@ -318,3 +318,12 @@ def test_where_run_keeps_its_cache(tmp_path, monkeypatch, setting, want):
     assert (got.folder if got is not None else None) == expected
     monkeypatch.setenv("SFIA_QA_CACHE", "off")
     assert stats_cache(cfg.section("score"), cfg, tmp_path / "reports") is None
+
+
+def test_a_folder_that_already_exists_is_not_marked_ignored(tmp_path):
+    project = tmp_path / "project"
+    project.mkdir()
+    statcache.StatsCache(project).ensure()  # e.g. [score] cache = "."
+    assert not (project / ".gitignore").exists()
+    statcache.StatsCache(project / "new").ensure()
+    assert (project / "new" / ".gitignore").read_text().splitlines()[-1] == "*"

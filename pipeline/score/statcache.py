@@ -200,7 +200,11 @@ def decode_pack(data: bytes) -> dict[bytes, list] | None:
 
 
 def _make_folder(folder: Path) -> None:
-    """The cache folder, ignored by git and marked as a cache for backup tools wherever it is."""
+    """The cache folder, ignored by git and marked as a cache for backup tools wherever it is.
+    The marks go only into a folder made here: a folder that already exists (a configured
+    ``cache = "."``, say) never gets a ``.gitignore`` of ``*``."""
+    if folder.is_dir():
+        return
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in ((".gitignore", "# written by sfia-qa: a cache, safe to delete\n*\n"),
                        ("CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -218,6 +222,11 @@ class StatsCache:
         self.folder = Path(folder)
         self.max_bytes = int(max_mb * 1024 * 1024)
         self.hits = self.misses = 0  # over every scope used in this process
+
+    def ensure(self) -> None:
+        """Make the folder (with its marks) now, before any process writes into it."""
+        with contextlib.suppress(OSError):
+            _make_folder(self.folder)
 
     def scope(self, name: str) -> Scope:
         """The entries of one scope (a language: what one scoring job looks up and stores)."""
