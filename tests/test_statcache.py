@@ -121,6 +121,8 @@ def test_a_cache_that_cannot_be_written_costs_one_line_not_the_run(tmp_path, cap
     corpus = _corpus(30)
     cache = statcache.StatsCache(blocker / "cache")
     assert score(corpus, _settings(cache)) == _plain(corpus)
+    other = _corpus(30, lang="cs")
+    assert score(other, _settings(cache)) == _plain(other)  # a second language: no second line
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "statistics cache" in err[0] and "not written" in err[0]
 

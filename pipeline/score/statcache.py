@@ -222,6 +222,7 @@ class StatsCache:
         self.folder = Path(folder)
         self.max_bytes = int(max_mb * 1024 * 1024)
         self.hits = self.misses = 0  # over every scope used in this process
+        self.said_unwritable = False
 
     def ensure(self) -> None:
         """Make the folder (with its marks) now, before any process writes into it."""
@@ -333,8 +334,10 @@ class Scope:
             self._fresh = 0
             self.cache.bound()
         except OSError as e:
-            print(f"sfia-qa: statistics cache {self.dir} not written ({e.strerror or e}); "
-                  "the next run computes these statistics again", file=sys.stderr)
+            if not self.cache.said_unwritable:  # once (per process), not once per language
+                self.cache.said_unwritable = True
+                print(f"sfia-qa: statistics cache {self.cache.folder} not written ({e.strerror or e}); "
+                      "the next run computes these statistics again", file=sys.stderr)
         finally:
             if tmp is not None:
                 with contextlib.suppress(OSError):
