@@ -329,3 +329,19 @@ def test_a_folder_that_already_exists_is_not_marked_ignored(tmp_path):
     assert not (project / ".gitignore").exists()
     statcache.StatsCache(project / "new").ensure()
     assert (project / "new" / ".gitignore").read_text().splitlines()[-1] == "*"
+
+
+def test_pieces_left_by_a_killed_run_are_cleared_after_a_day(tmp_path):
+    import os
+    import time
+
+    corpus = _corpus(20)
+    score(corpus, _settings(statcache.StatsCache(tmp_path)))
+    scope = _packs(tmp_path)[0].parent
+    old, new = scope / ".tmp-old.part", scope / ".tmp-new.part"
+    for p in (old, new):
+        p.write_bytes(b"half a pack")
+    os.utime(old, (time.time() - 2 * 86400,) * 2)
+    corpus.systems["mt0"][0] = "Zmieniony tekst."
+    score(corpus, _settings(statcache.StatsCache(tmp_path)))
+    assert not old.exists() and new.exists()

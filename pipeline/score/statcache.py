@@ -235,6 +235,12 @@ class StatsCache:
 
     def bound(self) -> None:
         """Delete the least recently used packs past ``max_bytes`` (all scopes)."""
+        import time
+
+        for p in (self.folder / "stats").glob("*/.tmp-*.part"):  # left by a run that was killed
+            with contextlib.suppress(OSError):
+                if p.stat().st_mtime < time.time() - 86400:
+                    p.unlink()
         packs = []
         for p in (self.folder / "stats").glob("*/*.pack"):
             with contextlib.suppress(OSError):
