@@ -140,6 +140,10 @@ def read_json(kind: str, key: str, base: Path | None = None) -> Any:
     body = read(kind, key, base)
     if body is None:
         return None
+    path = _path(kind, key, base)
+    if path is not None:  # used: the newest by a size bound's reckoning
+        with contextlib.suppress(OSError):
+            os.utime(path)
     try:
         d = zlib.decompressobj()
         raw = d.decompress(body, _MAX_JSON)

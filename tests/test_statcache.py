@@ -345,3 +345,16 @@ def test_pieces_left_by_a_killed_run_are_cleared_after_a_day(tmp_path):
     corpus.systems["mt0"][0] = "Zmieniony tekst."
     score(corpus, _settings(statcache.StatsCache(tmp_path)))
     assert not old.exists() and new.exists()
+
+
+def test_the_bound_counts_stored_results_too(tmp_path):
+    import os
+    import time
+
+    from pipeline import cache
+
+    cache.write_json("score_0123456789abcdef", "ab" * 32, {"x": "y" * 5000, "n": list(range(200_000))}, tmp_path)
+    [old] = tmp_path.glob("score_*/*.bin")
+    os.utime(old, (time.time() - 3600,) * 2)
+    score(_corpus(200), _settings(statcache.StatsCache(tmp_path, 0.6)))  # a pack of about 0.4 MB
+    assert not old.exists() and _packs(tmp_path)

@@ -29,7 +29,8 @@ Never believed blindly:
 * values are numbers in a fixed binary layout (never pickled objects: a planted cache file
   cannot run code), checked for finiteness and sign, with their integer columns marked.
 
-Bounded: past ``max_mb`` (all scopes) the least recently used packs are deleted.
+Bounded: past ``max_mb`` the least recently used files are deleted (packs of every scope and the
+languages' stored results that share the folder).
 """
 
 from __future__ import annotations
@@ -234,15 +235,16 @@ class StatsCache:
         return Scope(self, hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:24])
 
     def bound(self) -> None:
-        """Delete the least recently used packs past ``max_bytes`` (all scopes)."""
+        """Delete the least recently used packs and stored results past ``max_bytes``."""
         import time
 
         for p in (self.folder / "stats").glob("*/.tmp-*.part"):  # left by a run that was killed
             with contextlib.suppress(OSError):
                 if p.stat().st_mtime < time.time() - 86400:
                     p.unlink()
-        packs = []
-        for p in (self.folder / "stats").glob("*/*.pack"):
+        packs = []  # statistics packs and languages' stored results (pipeline.cache entries)
+        for p in [*(self.folder / "stats").glob("*/*.pack"), *self.folder.glob("score_*/*.bin"),
+                  *self.folder.glob("check_*/*.bin")]:
             with contextlib.suppress(OSError):
                 st = p.stat()
                 packs.append((st.st_mtime_ns, st.st_size, p))
