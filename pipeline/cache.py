@@ -104,6 +104,13 @@ def _prune(kind_dir: Path, keep: int = KEEP) -> None:
 # -- memoised results (a stage's work for one language, keyed by everything it read) -----------
 
 _MAX_JSON = 1 << 30  # bytes a stored result may expand to
+RESULT_KEEP = 2      # a language's stored results of one stage: its latest inputs' and the ones before
+RESULT_PREFIX = "result_"
+
+
+def result_kind(stage: str, lang: str) -> str:
+    """The cache kind (a folder) of one stage's stored results for one language."""
+    return f"{RESULT_PREFIX}{stage}_{key_of(lang)[:16]}"
 
 
 def code_digest() -> str:

@@ -291,7 +291,7 @@ def test_stored_findings_follow_settings_units_and_code(tmp_path, monkeypatch):
     fresh = run(plain, units, None)
     assert len(fresh) and run(plain, units, tmp_path).equals(fresh)
     assert run(plain, units, tmp_path).equals(fresh)  # from the cache
-    assert len(list(tmp_path.glob("check_*/*.bin"))) == 2  # pl and cs
+    assert len(list(tmp_path.glob("result_check_*/*.bin"))) == 2  # pl and cs
 
     code = fresh["code"].iloc[0]
     off = check_settings({code: {"enabled": False}}, "qa.toml")
@@ -301,10 +301,10 @@ def test_stored_findings_follow_settings_units_and_code(tmp_path, monkeypatch):
     units[1].target = "Zarządza zespołem obsługi."  # a reviewer's fix in Polish
     assert run(plain, units, tmp_path).equals(run(plain, units, None))
 
-    before = set(tmp_path.glob("check_*/*.bin"))
+    before = set(tmp_path.glob("result_check_*/*.bin"))
     monkeypatch.setattr(cache, "_CODE_DIGEST", "another version of sfia-qa")
     assert run(plain, units, tmp_path).equals(run(plain, units, None))
-    assert len(set(tmp_path.glob("check_*/*.bin")) - before) == 2  # computed again: nothing of the old code reused
+    assert len(set(tmp_path.glob("result_check_*/*.bin")) - before) == 2  # computed again: nothing of the old code reused
 
 
 @pytest.mark.parametrize("setting, want", [(None, "beside"), ('"cache-here"', "configured"), ("false", None)])
@@ -353,8 +353,8 @@ def test_the_bound_counts_stored_results_too(tmp_path):
 
     from pipeline import cache
 
-    cache.write_json("score_0123456789abcdef", "ab" * 32, {"x": "y" * 5000, "n": list(range(200_000))}, tmp_path)
-    [old] = tmp_path.glob("score_*/*.bin")
+    cache.write_json("result_score_0123456789abcdef", "ab" * 32, {"x": "y" * 5000, "n": list(range(200_000))}, tmp_path)
+    [old] = tmp_path.glob("result_score_*/*.bin")
     os.utime(old, (time.time() - 3600,) * 2)
     score(_corpus(200), _settings(statcache.StatsCache(tmp_path, 0.6)))  # a pack of about 0.4 MB
     assert not old.exists() and _packs(tmp_path)

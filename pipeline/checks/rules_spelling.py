@@ -16,6 +16,7 @@ as the page's title gives it.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import os
 import re
 import sys
@@ -37,6 +38,19 @@ _warned: set[str] = set()
 def _dirs() -> tuple[str, ...]:
     env = os.environ.get("SFIA_QA_HUNSPELL_PATH")
     return tuple(d for d in env.split(os.pathsep) if d) if env else DEFAULT_DIRS
+
+
+def installed_fingerprint() -> str:
+    """Every dictionary file in the search path, with its size and time: what a stored result of
+    the checks depends on (a dictionary package updated is new input)."""
+    out = []
+    for d in _dirs():
+        with contextlib.suppress(OSError):
+            for p in sorted(Path(d).iterdir()):
+                if p.suffix in (".dic", ".aff"):
+                    st = p.stat()
+                    out.append(f"{p}\0{st.st_size}\0{st.st_mtime_ns}")
+    return "\n".join(out)
 
 
 def _say_once(key: str, message: str) -> None:

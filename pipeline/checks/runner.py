@@ -8,7 +8,6 @@ dropped, and each suppression that matched nothing is reported (QA001).
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 from collections import defaultdict
@@ -120,7 +119,7 @@ def check_units(units: list[Unit], settings: Settings, english: Sequence[Unit] =
     def one(lang: str) -> list[dict]:
         key = _memo_key(common, lang, by_lang[lang]) if common is not None else None
         if key is not None:
-            kept = cache.read_json(_memo_kind(lang), key, memo)
+            kept = cache.read_json(cache.result_kind("check", lang), key, memo)
             if isinstance(kept, list) and all(isinstance(f, dict) and set(f) == FINDING_KEYS for f in kept):
                 return kept
         out = []
@@ -134,7 +133,7 @@ def check_units(units: list[Unit], settings: Settings, english: Sequence[Unit] =
                                    severity=settings.severity.get(c.code), **h.unit.where))
         registry.finish()
         if key is not None:
-            cache.write_json(_memo_kind(lang), key, out, memo, keep=MEMO_KEEP)
+            cache.write_json(cache.result_kind("check", lang), key, out, memo, keep=cache.RESULT_KEEP)
         return out
 
     def size(lang: str) -> int:
@@ -149,12 +148,7 @@ def check_units(units: list[Unit], settings: Settings, english: Sequence[Unit] =
     return Outcome(schema.validate(df, schema.FINDING, "check findings"), tuple(used))
 
 
-MEMO_KEEP = 2  # a language's stored findings: its latest inputs' and the ones before
 FINDING_KEYS = set(schema.columns(schema.FINDING))
-
-
-def _memo_kind(lang: str) -> str:
-    return "check_" + cache.key_of(lang)[:16]
 
 
 def _memo_common(settings: Settings, env, checks: list) -> str | None:
@@ -162,16 +156,9 @@ def _memo_common(settings: Settings, env, checks: list) -> str | None:
     the skills in the run, which checks run, and the spelling dictionaries installed."""
     from pipeline.checks import rules_spelling
 
-    dictionaries = []
-    for d in rules_spelling._dirs():
-        with contextlib.suppress(OSError):
-            for p in sorted(Path(d).iterdir()):
-                if p.suffix in (".dic", ".aff"):
-                    st = p.stat()
-                    dictionaries.append(f"{p}\0{st.st_size}\0{st.st_mtime_ns}")
     try:
         return cache.key_of(cache.code_digest(), repr(settings), repr(sorted(env.skills)),
-                            repr([c.code for c in checks]), "\n".join(dictionaries))
+                            repr([c.code for c in checks]), rules_spelling.installed_fingerprint())
     except (OSError, AttributeError):
         return None
 

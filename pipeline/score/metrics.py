@@ -121,13 +121,12 @@ class Extraction:
             refs_of = [tuple(seg) for seg in zip(*refs, strict=True)]
             for n in self.names:
                 self.known[n], self.keys[n] = statcache.cached_statistics(self.cache, metrics[n], refs_of, self.pairs)
-        compiled_all = len(self.pairs) >= TER_COMPILED_MIN_PAIRS
         ter_names = [n for n in self.names if ter.supported(metrics[n])]
         other_names = [n for n in self.names if n not in ter_names]
         self.todo_ter = self._todo(ter_names)
         self.todo_other = self._todo(other_names)
         # compiled TER only for enough pairs to compute (loading it costs more than a few pairs)
-        compiled = len(self.todo_ter) >= TER_COMPILED_MIN_PAIRS if self.cache is not None else compiled_all
+        compiled = len(self.todo_ter) >= TER_COMPILED_MIN_PAIRS
         self.ter_names = ter_names if compiled else []
         self.other_names = [n for n in self.names if n not in self.ter_names]
         if not compiled:

@@ -83,9 +83,6 @@ def _draft(alignment: pd.DataFrame, records: list[dict], lang: str, pattern: str
     return draft_mod.assemble(rows_l, best, lang, pattern)
 
 
-MEMO_KEEP = 2  # a language's stored results: its latest inputs' and the ones before
-
-
 def _table(records: list[dict]) -> pd.DataFrame:
     return schema.make(schema.CANDIDATE, records) if records else schema.empty(schema.CANDIDATE)
 
@@ -127,10 +124,6 @@ def _unpack(packed) -> list[dict] | None:
     return [{c: cols[c][i] for c in CANDIDATE_COLUMNS} for i in range(n)]
 
 
-def _memo_kind(lang: str) -> str:
-    return "score_" + cache.key_of(lang)[:16]
-
-
 def _memo_key(st: Settings, lang: str, pattern: str, candidates: pd.DataFrame, final: dict[str, str],
               final_files: list[str]) -> str | None:
     """A digest of everything one language's scoring reads: the code and libraries, the settings
@@ -150,10 +143,13 @@ def _plain_setting(o):
     raise TypeError(f"not a plain setting: {type(o).__name__}")
 
 
-def _is_result(v) -> bool:
-    return (isinstance(v, list) and len(v) == 3 and isinstance(v[0], dict) and isinstance(v[1], list)
-            and all(isinstance(r, dict) and set(r) == set(CANDIDATE_COLUMNS) for r in v[1])
-            and isinstance(v[2], list) and all(isinstance(p, str) for p in v[2]))
+def _kept_result(kept: Any) -> tuple[dict, list[dict], list[str]] | None:
+    """(leaderboard, candidate records, problems) of a stored result, or None when it is not one."""
+    if not (isinstance(kept, list) and len(kept) == 3 and isinstance(kept[0], dict)
+            and isinstance(kept[2], list) and all(isinstance(p, str) for p in kept[2])):
+        return None
+    records = _unpack(kept[1])  # every record has exactly the candidate columns
+    return (kept[0], records, kept[2]) if records is not None else None
 
 
 def _cache_note(st: Settings, lang: str) -> list[str]:
@@ -177,10 +173,10 @@ def score_stage(candidates: pd.DataFrame, translations: pd.DataFrame, alignment:
     def one(lang: str) -> tuple[dict, pd.DataFrame, list[str], pd.DataFrame]:
         final, final_files = _final_texts(translations, lang, pattern)
         memo = _memo_key(st, lang, pattern, by_lang[lang], final, final_files)
-        kept: Any = cache.read_json(_memo_kind(lang), memo, st.cache.folder) if memo and st.cache else None
-        records = _unpack(kept[1]) if isinstance(kept, list) and len(kept) == 3 else None
-        if records is not None and _is_result([kept[0], records, kept[2]]):  # inputs as in an earlier run
-            board, problems = kept[0], kept[2]
+        kept = _kept_result(cache.read_json(cache.result_kind("score", lang), memo, st.cache.folder)
+                            if memo and st.cache else None)
+        if kept is not None:  # its candidates, final texts and settings as in an earlier run
+            board, records, problems = kept
             note = f"score {lang}: candidates, final texts and settings as in an earlier run: its results reused"
             return board, _table(records), problems + [note], _draft(alignment, records, lang, pattern)
         corpus = corpus_from_table(by_lang[lang], lang=lang)
@@ -200,7 +196,8 @@ def score_stage(candidates: pd.DataFrame, translations: pd.DataFrame, alignment:
         draft = _draft(alignment, records, lang, pattern)
         problems = [f"score {lang}: {p}" for p in corpus.problems]
         if memo and st.cache:
-            cache.write_json(_memo_kind(lang), memo, [board, _pack(records), problems], st.cache.folder, keep=MEMO_KEEP)
+            cache.write_json(cache.result_kind("score", lang), memo, [board, _pack(records), problems], st.cache.folder,
+                             keep=cache.RESULT_KEEP)
         # a table, not dicts, comes back: the parent holds every language's candidates at once
         return board, _table(records), problems + cached, draft
 

@@ -47,6 +47,8 @@ from pathlib import Path
 import numpy as np
 import sacrebleu
 
+from pipeline import cache
+
 DEFAULT_MAX_MB = 256
 MAGIC = b"sfia-qa statistics pack 1\n"
 KEY_BYTES = 16
@@ -243,8 +245,7 @@ class StatsCache:
                 if p.stat().st_mtime < time.time() - 86400:
                     p.unlink()
         packs = []  # statistics packs and languages' stored results (pipeline.cache entries)
-        for p in [*(self.folder / "stats").glob("*/*.pack"), *self.folder.glob("score_*/*.bin"),
-                  *self.folder.glob("check_*/*.bin")]:
+        for p in [*(self.folder / "stats").glob("*/*.pack"), *self.folder.glob(f"{cache.RESULT_PREFIX}*/*.bin")]:
             with contextlib.suppress(OSError):
                 st = p.stat()
                 packs.append((st.st_mtime_ns, st.st_size, p))
@@ -259,7 +260,7 @@ class StatsCache:
 
 class Scope:
     """One scope's entries: read once from its packs, looked up in memory, written back once
-    (:meth:`flush`). Counts ``hits`` and ``misses`` of the lookups."""
+    (:meth:`flush`). Its lookups count in its cache's ``hits`` and ``misses``."""
 
     def __init__(self, cache: StatsCache, name: str):
         self.cache = cache
@@ -269,7 +270,6 @@ class Scope:
         self._used: dict[bytes, list] = {}
         self._texts: dict[tuple[int, str], bytes] = {}  # (segment, hypothesis) -> texts_key
         self._fresh = 0
-        self.hits = self.misses = 0
 
     def _load(self) -> dict[bytes, list]:
         if self._entries is None:
@@ -303,11 +303,8 @@ class Scope:
             if v is not None and len(v) == length:
                 found[k] = v
         self._used.update(found)
-        missed = len(set(keys)) - len(found)
-        self.hits += len(found)
-        self.misses += missed
         self.cache.hits += len(found)
-        self.cache.misses += missed
+        self.cache.misses += len(set(keys)) - len(found)
         return found
 
     def put_many(self, items: Iterable[tuple[bytes, Sequence]]) -> None:
