@@ -139,6 +139,14 @@ def code_digest() -> str:
 _CODE_DIGEST: str | None = None
 
 
+def touch(kind: str, key: str, base: Path | None = None) -> None:
+    """Mark an entry used: the newest by a size bound's reckoning."""
+    path = _path(kind, key, base)
+    if path is not None:
+        with contextlib.suppress(OSError):
+            os.utime(path)
+
+
 def read_json(kind: str, key: str, base: Path | None = None) -> Any:
     """A JSON value stored by :func:`write_json`, or None (absent, damaged, foreign)."""
     import json
@@ -147,10 +155,7 @@ def read_json(kind: str, key: str, base: Path | None = None) -> Any:
     body = read(kind, key, base)
     if body is None:
         return None
-    path = _path(kind, key, base)
-    if path is not None:  # used: the newest by a size bound's reckoning
-        with contextlib.suppress(OSError):
-            os.utime(path)
+    touch(kind, key, base)
     try:
         d = zlib.decompressobj()
         raw = d.decompress(body, _MAX_JSON)

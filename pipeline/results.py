@@ -47,6 +47,9 @@ class Scored:
     candidates: pd.DataFrame = field(default_factory=lambda: schema.empty(schema.CANDIDATE))
     drafts: pd.DataFrame = field(default_factory=lambda: schema.empty(schema.DRAFT))
     notes: tuple[str, ...] = ()              # problems worth a line in --verbose
+    # lang -> a digest of everything its candidates' scores were computed from (code included);
+    # a language without one (its inputs could not be digested) has none
+    digests: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

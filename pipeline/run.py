@@ -128,7 +128,10 @@ def _run(cfg: Config, stage: Path, out_dir: Path, fail_on: str, changed_since: s
     with t.stage("report"):
         gating = write_reports(result, stage, fail_on=fail_on, changed_since=changed_since,
                                annotations=annotations, verbose=verbose, root=cfg.root,
-                               review=cfg.section("review"), key_pattern=cfg.key_pattern)
+                               review=cfg.section("review"), key_pattern=cfg.key_pattern,
+                               cache=scoring.cache.folder if scoring.cache is not None else None)
+    if scoring.cache is not None:
+        scoring.cache.bound()  # the pages just stored count towards cache_max_mb
     rc = gate(gating, fail_on)
     print(summary_line(result.findings, fail_on, rc, changed_since), file=sys.stderr)
     return rc

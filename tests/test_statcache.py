@@ -204,6 +204,7 @@ def test_rerun_reuses_what_did_not_change_and_reports_what_did(tmp_path):
     for lang in ("ar", "pl"):  # (Arabic has no SFIA 9 translation to score against: no statistics)
         assert f"score {lang}: candidates, final texts and settings as in an earlier run" in second
     assert "statistics cache:" in first and "statistics cache:" not in second
+    assert "report pages: 0 of 2" in first and "report pages: 2 of 2" in second  # pages written from the cache
     assert _packs(work / ".sfia-qa-cache") and (work / ".sfia-qa-cache" / ".gitignore").is_file()
     _same_reports(work / "r1", work / "r2")
 
@@ -214,6 +215,7 @@ def test_rerun_reuses_what_did_not_change_and_reports_what_did(tmp_path):
     third = _run(work, "r3", None)
     assert "score pl: statistics cache:" in third and "score pl: candidates" not in third
     assert "score ar: candidates, final texts and settings as in an earlier run" in third
+    assert "report pages: 1 of 2" in third  # Arabic's pages from the cache, Polish's rendered
     _run(work, "r4", "off")
     _same_reports(work / "r3", work / "r4")
     assert "Kierowanie" in (work / "r3" / "alignment.csv").read_text(encoding="utf-8")

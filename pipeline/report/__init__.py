@@ -36,6 +36,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -43,7 +45,7 @@ import pandas as pd
 from pipeline import output, parallel, schema
 from pipeline.drift import skill_changes
 from pipeline.ioutil import atomic_open, write_bytes, write_text
-from pipeline.report import ci, html, model
+from pipeline.report import ci, html, model, reuse
 from pipeline.report.changed import gating
 from pipeline.report.chart import leaderboard_svg
 from pipeline.report.progress import progress
@@ -145,11 +147,12 @@ def _write_workbook(out: Path, data: bytes, settings: dict) -> str:
 
 def write_reports(result: RunResult, out: Path, fail_on: str = "error", changed_since=None, annotations=None,
                   verbose: bool = False, root: Path | None = None, review: dict | None = None,
-                  key_pattern: str | None = None) -> pd.DataFrame:
+                  key_pattern: str | None = None, cache: Path | None = None) -> pd.DataFrame:
     """Write every report file into ``out``; return the findings that gate the run. ``root``: the
     folder file paths in findings are relative to (the configuration's; default: the working folder).
     ``review``: the ``[review]`` table of qa.toml and ``key_pattern`` its ``[keys] pattern`` (both
-    read from ``root``/qa.toml when not given)."""
+    read from ``root``/qa.toml when not given). ``cache``: the run cache folder, where each
+    language's pages are kept and reused while nothing they show changes (:mod:`.reuse`)."""
     out = Path(out)
     settings = project_settings(root, review, key_pattern)
     findings = model.sort_findings(result.findings)
@@ -168,30 +171,67 @@ def write_reports(result: RunResult, out: Path, fail_on: str = "error", changed_
     env = html.environment()
     html.warm(env)
     write_text(out / "index.html", html.render_index(env, views, info))
+    key_settings = (fail_on, str(changed_since or ""), settings["lqa_threshold"])
 
-    def pages_of(v) -> None:
-        model.attach_candidates(v, result.scored.candidates)
-        write_text(out / v.page, html.render_lang(env, v, views, info))
+    scored_langs = set(result.scored.candidates["lang"]) if len(result.scored.candidates) else set()
+
+    def pages_of(v) -> bool:
+        pages: list[tuple[str, Callable[[], str]]] = [(v.page, lambda: html.render_lang(env, v, views, info))]
         if v.rows:
-            write_text(out / v.search_page, html.render_search(env, v, views, info, "en" if v.source else "tgt"))
+            pages.append((v.search_page, lambda: html.render_search(env, v, views, info, "en" if v.source else "tgt")))
             if not v.source:
-                write_text(out / v.folder / "search-en.html", html.render_search(env, v, views, info, "en"))
+                pages.append((f"{v.folder}/search-en.html", lambda: html.render_search(env, v, views, info, "en")))
         for s in v.skills:
-            write_text(out / s.page, html.render_skill(env, v, s, views, info))
+            pages.append((s.page, partial(html.render_skill, env, v, s, views, info)))
+        # the candidates the pages show are in the key as the digest of what they were scored from
+        scored = result.scored.digests.get(v.lang, "")
+        key = reuse.page_key(v, views, (*key_settings, scored), gates) \
+            if cache is not None and (scored or v.lang not in scored_langs) else None
+        kept = reuse.read(cache, v.lang, key, [name for name, _ in pages]) \
+            if cache is not None and key is not None else None
+        if kept is not None:
+            for (name, _), data in zip(pages, kept, strict=True):
+                write_bytes(out / name, data)
+            return True
+        model.attach_candidates(v, result.scored.candidates)
+        written = []
+        for name, render in pages:
+            data = render().encode("utf-8")
+            write_bytes(out / name, data)
+            written.append((name, data))
+        if cache is not None and key is not None:
+            reuse.write(cache, v.lang, key, written)
         model.detach_candidates(v)
+        return False
 
-    def the_rest() -> None:
-        write_tables(result, out, findings)
-        write_scores(result.scored, out)
-        _write_workbook(out, review_workbook(views), settings)
+    # the work of the stage as jobs for the worker processes (pipeline.parallel): a language's
+    # pages (each its own job), the tables, the score files and the review workbook; this process
+    # writes the CI files meanwhile. The shared files go first: they are the largest jobs.
+    shared: list[Callable[[], object]] = [
+        lambda: write_scores(result.scored, out),
+        lambda: write_tables(result, out, findings),
+        lambda: _write_workbook(out, review_workbook(views), settings),
+    ]
+    jobs: list = [*shared, *views]
+
+    def run_job(job) -> bool:
+        if isinstance(job, model.LangView):
+            return pages_of(job)
+        job()
+        return False
+
+    def ci_files() -> None:
         write_text(out / "junit.xml", ci.junit_xml(views, fail_on, gates))
         write_text(out / "summary.md", ci.summary_md(views, fail_on, gates, changed_since))
 
-    # a language's pages are its own: one language per process (pipeline.parallel), while this
-    # process writes the tables, the workbook and the CI files
     with progress(None, "report pages", verbose=verbose, total=len(views), unit="language") as bar:
-        parallel.map_forked(pages_of, views, cost=lambda v: len(v.rows), done=lambda v: bar.update(),
-                            meanwhile=the_rest)
+        reused = parallel.map_forked(
+            run_job, jobs, cost=lambda j: len(j.rows) if isinstance(j, model.LangView) else 10**9,
+            done=lambda j: bar.update() if isinstance(j, model.LangView) else None, meanwhile=ci_files)
+    if verbose and cache is not None:
+        n = sum(reused[len(shared):])
+        print(f"sfia-qa: report pages: {n} of {len(views)} language(s) as in an earlier run: written from "
+              f"the run cache ({cache})", file=sys.stderr)
     if annotations == "github":
         recs = [f for v in views for f in v.findings]
         for line in ci.github_annotations(recs, fail_on, gates, root):

@@ -170,7 +170,7 @@ def score_stage(candidates: pd.DataFrame, translations: pd.DataFrame, alignment:
     origin_where = dict(zip(candidates["origin"], zip(candidates["path"], lines, strict=True), strict=True))
     by_lang = {lang: candidates[candidates["lang"] == lang] for lang in sorted(set(candidates["lang"]))}
 
-    def one(lang: str) -> tuple[dict, pd.DataFrame, list[str], pd.DataFrame]:
+    def one(lang: str) -> tuple[dict, pd.DataFrame, list[str], pd.DataFrame, str | None]:
         final, final_files = _final_texts(translations, lang, pattern)
         memo = _memo_key(st, lang, pattern, by_lang[lang], final, final_files)
         kept = _kept_result(cache.read_json(cache.result_kind("score", lang), memo, st.cache.folder)
@@ -178,7 +178,7 @@ def score_stage(candidates: pd.DataFrame, translations: pd.DataFrame, alignment:
         if kept is not None:  # its candidates, final texts and settings as in an earlier run
             board, records, problems = kept
             note = f"score {lang}: candidates, final texts and settings as in an earlier run: its results reused"
-            return board, _table(records), problems + [note], _draft(alignment, records, lang, pattern)
+            return board, _table(records), problems + [note], _draft(alignment, records, lang, pattern), memo
         corpus = corpus_from_table(by_lang[lang], lang=lang)
         refs = [final.get(k) for k in corpus.ids]
         is_final = any(r is not None for r in refs)
@@ -199,16 +199,19 @@ def score_stage(candidates: pd.DataFrame, translations: pd.DataFrame, alignment:
             cache.write_json(cache.result_kind("score", lang), memo, [board, _pack(records), problems], st.cache.folder,
                              keep=cache.RESULT_KEEP)
         # a table, not dicts, comes back: the parent holds every language's candidates at once
-        return board, _table(records), problems + cached, draft
+        return board, _table(records), problems + cached, draft, memo
 
     # languages are independent: one per process (pipeline.parallel), results in language order
     boards: dict[str, dict] = {}
     tables: list[pd.DataFrame] = []
     drafts: list[pd.DataFrame] = []
     notes: list[str] = []
-    for lang, (board, part, problems, draft) in zip(
+    digests: dict[str, str] = {}
+    for lang, (board, part, problems, draft, memo) in zip(
             by_lang, parallel.map_forked(one, list(by_lang), cost=lambda x: len(by_lang[x])), strict=True):
         boards[lang] = board
+        if memo:
+            digests[lang] = memo
         notes += problems
         if len(part):
             tables.append(part)
@@ -220,7 +223,7 @@ def score_stage(candidates: pd.DataFrame, translations: pd.DataFrame, alignment:
             *(candidates[c] for c in ("text", "origin", "key", "provider", "skill", "element", "lang"))))
     return Scored(boards=boards, candidates=schema.validate(table, schema.CANDIDATE, "candidates"),
                   drafts=pd.concat(drafts, ignore_index=True) if drafts else schema.empty(schema.DRAFT),
-                  notes=tuple(notes))
+                  notes=tuple(notes), digests=digests)
 
 
 __all__ = ["score_stage", "settings_from"]
