@@ -92,16 +92,17 @@ def rows_to_csv(rows: Iterable[dict], columns: list[str]) -> str:
     return buf.getvalue()
 
 
-def write_csv(fh: IO[str], df: pd.DataFrame, columns: list[str] | None = None) -> None:
+def write_csv(fh: IO[str], df: pd.DataFrame, columns: list[str] | None = None, header: bool = True) -> None:
     """:func:`to_csv` straight into an open text file, row by row (a large table never becomes
-    one string)."""
+    one string). ``header=False``: the rows only (a part of a table written in parts)."""
     cols = columns or list(df.columns)
-    write_csv_rows(fh, iter_records(df, cols), cols)
+    write_csv_rows(fh, iter_records(df, cols), cols, header)
 
 
-def write_csv_rows(fh: IO[str], rows: Iterable[dict], columns: list[str]) -> None:
+def write_csv_rows(fh: IO[str], rows: Iterable[dict], columns: list[str], header: bool = True) -> None:
     w = csv.writer(fh, lineterminator="\n")
-    w.writerow([csv_safe(c) for c in columns])
+    if header:
+        w.writerow([csv_safe(c) for c in columns])
     for r in rows:
         w.writerow(["" if v is None else csv_safe(json.dumps(v, ensure_ascii=False)) if isinstance(v, (list, dict))
                     else f"{v:.4f}" if isinstance(v, float) else csv_safe(v) if isinstance(v, str) else v

@@ -147,3 +147,26 @@ def test_a_view_holding_a_value_without_an_exact_spelling_is_never_reused(tmp_pa
     assert key != reuse.page_key(v, views, ("warning", "", 0.0), lambda f: False)
     v.rows[0]["odd"] = {1, 2}  # a set: its order is not its content
     assert reuse.page_key(v, views, ("error", "", 0.0), lambda f: False) is None
+
+
+def test_candidates_csv_is_the_same_written_from_the_cache_or_not(tmp_path):
+    folder = tmp_path / "cache"
+    ctx, _ = _report(tmp_path, "a", folder)
+    langs = set(ctx.candidates["lang"])
+    stored = sorted(folder.glob(f"{cache.RESULT_PREFIX}csv_*/*.bin"))
+    assert len(stored) == len(langs) >= 1
+    plain = (_report(tmp_path, "b", None)[0].out / "candidates.csv").read_bytes()
+    assert (ctx.out / "candidates.csv").read_bytes() == plain
+    assert (_report(tmp_path, "c", folder)[0].out / "candidates.csv").read_bytes() == plain
+    for p in stored:  # damaged: ignored, the rows written again
+        data = bytearray(p.read_bytes())
+        data[-3] ^= 0x10
+        p.write_bytes(bytes(data))
+    assert (_report(tmp_path, "d", folder)[0].out / "candidates.csv").read_bytes() == plain
+
+    def rescored(ctx: Ctx) -> None:
+        i = ctx.candidates.index[0]
+        ctx.candidates.loc[i, "text"] = "=HYPERLINK(\"x\")"  # still guarded against formulas
+    changed = (_report(tmp_path, "e", folder, rescored)[0].out / "candidates.csv").read_bytes()
+    assert changed == (_report(tmp_path, "f", None, rescored)[0].out / "candidates.csv").read_bytes() != plain
+    assert "'=HYPERLINK" in changed.decode("utf-8")

@@ -72,12 +72,13 @@ def write_tables(result: RunResult, out: Path, findings: pd.DataFrame) -> None:
     write_text(out / "findings.csv", output.to_csv(findings, cols))
 
 
-def write_scores(scored: Scored, out: Path) -> None:
-    """``scores.json``, ``candidates.csv`` and the SFIA 9 drafts of the score stage."""
+def write_scores(scored: Scored, out: Path, cache: Path | None = None) -> None:
+    """``scores.json``, ``candidates.csv`` and the SFIA 9 drafts of the score stage. ``cache``: the
+    run cache, where each language's part of ``candidates.csv`` is kept (:func:`_candidates_csv`)."""
     if scored.boards or len(scored.candidates):
         write_text(out / "scores.json", json.dumps(dict(scored.boards), ensure_ascii=False, indent=1,
                                                    sort_keys=True) + "\n")
-        _write_csv(out / "candidates.csv", scored.candidates, schema.columns(schema.CANDIDATE, True))
+        _candidates_csv(out / "candidates.csv", scored, cache)
     by_skill: dict[tuple[str, str], list[dict]] = {}
     for r in output.records(scored.drafts):
         by_skill.setdefault((str(r["lang"]), str(r["skill"])), []).append(r)
@@ -85,6 +86,48 @@ def write_scores(scored: Scored, out: Path) -> None:
         base = out / "drafts" / lang / "sfia-9" / skill
         write_text(base.with_suffix(".csv"), draft_mod.rows_to_csv(rows))
         write_text(base.with_suffix(".txt"), draft_mod.rows_to_page(rows, lang))
+
+
+def _candidates_csv(path: Path, scored: Scored, cache_dir: Path | None) -> None:
+    """``candidates.csv``: the header, then each language's rows (the table holds a language's
+    candidates together, languages in order). A language's rows are a function of what its scores
+    were computed from (the score stage's digest, code included), so they are kept in the run cache
+    under that digest and written from there in the next run while it holds; the file is the same
+    byte for byte either way."""
+    import contextlib
+    import io
+    import zlib
+
+    from pipeline import cache
+
+    table, columns = scored.candidates, schema.columns(schema.CANDIDATE, True)
+    langs = table["lang"].tolist() if len(table) else []
+    starts = [i for i in range(len(langs)) if i == 0 or langs[i] != langs[i - 1]]
+    if cache_dir is None or len(starts) != len(set(langs)):  # no cache, or languages interleaved
+        _write_csv(path, table, columns)
+        return
+    with atomic_open(path, "w") as fh:
+        output.write_csv(fh, table.iloc[:0], columns)
+        for a, b in zip(starts, [*starts[1:], len(langs)], strict=True):
+            lang, digest = langs[a], scored.digests.get(langs[a])
+            key = cache.key_of("candidates.csv", cache.code_digest(), digest, *columns) if digest else None
+            kind = cache.result_kind("csv", str(lang))
+            body = cache.read(kind, key, cache_dir) if key else None
+            part = None
+            if body is not None:
+                with contextlib.suppress(zlib.error, UnicodeDecodeError):
+                    d = zlib.decompressobj()
+                    raw = d.decompress(body, 1 << 30)
+                    part = raw.decode("utf-8") if d.eof and not d.unconsumed_tail else None
+            if part is None:
+                buf = io.StringIO()
+                output.write_csv(buf, table.iloc[a:b], columns, header=False)
+                part = buf.getvalue()
+                if key:
+                    cache.write(kind, key, zlib.compress(part.encode("utf-8"), 1), cache_dir, keep=cache.RESULT_KEEP)
+            elif key:
+                cache.touch(kind, key, cache_dir)
+            fh.write(part)
 
 
 def _gate_key(f: dict) -> tuple:
@@ -208,7 +251,7 @@ def write_reports(result: RunResult, out: Path, fail_on: str = "error", changed_
     # pages (each its own job), the tables, the score files and the review workbook; this process
     # writes the CI files meanwhile. The shared files go first: they are the largest jobs.
     shared: list[Callable[[], object]] = [
-        lambda: write_scores(result.scored, out),
+        lambda: write_scores(result.scored, out, cache),
         lambda: write_tables(result, out, findings),
         lambda: _write_workbook(out, review_workbook(views), settings),
     ]
