@@ -262,7 +262,9 @@ def test_stored_candidate_records_round_trip_and_refuse_damage():
     b = {**a, "text": "Inny", "rank": 2, "chrf": None}
     packed = _pack([a, b])
     assert len(packed["strings"]) == 5  # pl, k1, Tekst, Text, Inny: the shared ones once
-    back = _unpack(packed)
+    cols = _unpack(packed)
+    assert cols is not None and list(cols) == CANDIDATE_COLUMNS
+    back = [{c: cols[c][i] for c in CANDIDATE_COLUMNS} for i in range(2)]
     assert back == [a, b] and back[0]["source"] is back[1]["source"]
     for bad in ({**packed, "n": 3}, {**packed, "strings": [1]}, {"n": 2}, [],
                 {**packed, "columns": {**packed["columns"], "text": ["s", [0, 99]]}},

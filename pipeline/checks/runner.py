@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -163,16 +164,25 @@ def _memo_common(settings: Settings, env, checks: list) -> str | None:
         return None
 
 
+_UNIT_VALUES = operator.attrgetter(*UNIT_FIELDS)
+
+
 def _memo_key(common: str, lang: str, pools: dict[str, list[Unit]]) -> str:
+    """A digest of the language's units in every scope: each distinct unit's fields once (the
+    segment, page and corpus scopes hold the same units), and each scope as the list of its units."""
     h = hashlib.sha256(common.encode() + b"\0" + lang.encode("utf-8", "surrogatepass"))
-    seen: dict[int, bytes] = {}  # the segment, page and corpus scopes hold the same units
+    index: dict[int, int] = {}
+    values: list[tuple] = []
     for scope in sorted(pools):
-        h.update(b"\0scope " + scope.encode())
+        ids = []
         for u in pools[scope]:
-            b = seen.get(id(u))
-            if b is None:
-                b = seen[id(u)] = repr(tuple(getattr(u, f) for f in UNIT_FIELDS)).encode("utf-8", "surrogatepass")
-            h.update(b + b"\n")
+            i = index.get(id(u))
+            if i is None:
+                i = index[id(u)] = len(values)
+                values.append(_UNIT_VALUES(u))
+            ids.append(i)
+        h.update(b"\0scope " + scope.encode() + b" " + repr(ids).encode())
+    h.update(b"\0units " + repr(values).encode("utf-8", "surrogatepass"))
     return h.hexdigest()
 
 

@@ -69,22 +69,31 @@ def _final_texts(translations: pd.DataFrame, lang: str, pattern: str) -> tuple[d
         return {}, []
     t = _same_language(translations, lang)
     t = t[t["framework"] == 9]
-    out = {format_key(r["skill"], r["element"], r["level"], r["item"], 9, pattern): r["text"]
-           for r in t.to_dict("records")}
+    out = {format_key(skill, element, level, item, 9, pattern): text for skill, element, level, item, text
+           in zip(*(t[c].tolist() for c in ("skill", "element", "level", "item", "text")), strict=True)}
     return out, sorted(set(t["path"]))
 
 
-def _draft(alignment: pd.DataFrame, records: list[dict], lang: str, pattern: str) -> pd.DataFrame:
-    """The language's SFIA 9 draft, when it has an SFIA 8 translation (else an empty table)."""
+def _draft(alignment: pd.DataFrame, cols: dict[str, list], lang: str, pattern: str) -> pd.DataFrame:
+    """The language's SFIA 9 draft, when it has an SFIA 8 translation (else an empty table);
+    ``cols``: the scored candidates by column."""
     rows_l = _same_language(alignment, lang)
     if not len(rows_l) or not rows_l["tgt_8"].notna().any():
         return schema.empty(schema.DRAFT)
-    best = {r["key"]: (r["provider"], r["text"]) for r in records if r["best"]}
+    best = {k: (p, t) for k, p, t, b in zip(cols["key"], cols["provider"], cols["text"], cols["best"], strict=True)
+            if b}
     return draft_mod.assemble(rows_l, best, lang, pattern)
 
 
-def _table(records: list[dict]) -> pd.DataFrame:
-    return schema.make(schema.CANDIDATE, records) if records else schema.empty(schema.CANDIDATE)
+def _columns(records: list[dict]) -> dict[str, list]:
+    return {c: [r[c] for r in records] for c in CANDIDATE_COLUMNS}
+
+
+def _table(cols: dict[str, list]) -> pd.DataFrame:
+    """The scored candidates (by column) as a table: built by column, not from a dict per row."""
+    n = len(cols[CANDIDATE_COLUMNS[0]])
+    return schema.make(schema.CANDIDATE, pd.DataFrame(cols, columns=CANDIDATE_COLUMNS)) if n \
+        else schema.empty(schema.CANDIDATE)
 
 
 def _pack(records: list[dict]) -> dict:
@@ -101,10 +110,10 @@ def _pack(records: list[dict]) -> dict:
     return {"n": len(records), "strings": list(strings), "columns": columns}
 
 
-def _unpack(packed) -> list[dict] | None:
-    """:func:`_pack`'s records again, one object per distinct string (as scoring's own records have
-    them: the table crosses to the parent pickled, and pickle writes a shared object once);
-    None when anything about it is off."""
+def _unpack(packed) -> dict[str, list] | None:
+    """:func:`_pack`'s records again, by column, one object per distinct string (as scoring's own
+    records have them: the table crosses to the parent pickled, and pickle writes a shared object
+    once); None when anything about it is off."""
     try:
         n, strings, columns = packed["n"], packed["strings"], packed["columns"]
         if (type(n) is not int or not isinstance(strings, list) or not all(type(x) is str for x in strings)
@@ -121,7 +130,7 @@ def _unpack(packed) -> list[dict] | None:
             cols[c] = values
     except (KeyError, TypeError, ValueError):
         return None
-    return [{c: cols[c][i] for c in CANDIDATE_COLUMNS} for i in range(n)]
+    return {c: cols[c] for c in CANDIDATE_COLUMNS}
 
 
 def _memo_key(st: Settings, lang: str, pattern: str, candidates: pd.DataFrame, final: dict[str, str],
@@ -130,11 +139,19 @@ def _memo_key(st: Settings, lang: str, pattern: str, candidates: pd.DataFrame, f
     that change numbers, the language, its candidates (every column) and its final texts."""
     settings = {f.name: getattr(st, f.name) for f in dataclasses.fields(st) if f.name not in ("cache", "workers")}
     try:
+        # the candidates by column: name, dtype and every value, a value JSON has no word for
+        # spelled with its type (so a missing value and the text "<NA>" differ)
+        table = [json.dumps([c, str(candidates[c].dtype), candidates[c].tolist()], ensure_ascii=False,
+                            allow_nan=True, default=_typed) for c in candidates.columns]
         return cache.key_of(cache.code_digest(), json.dumps(settings, sort_keys=True, default=_plain_setting),
-                            lang, pattern, candidates.to_csv(index=False, lineterminator="\n"),
+                            lang, pattern, *table,
                             json.dumps(sorted(final.items()), ensure_ascii=False), json.dumps(final_files))
     except (TypeError, ValueError, OSError):
         return None
+
+
+def _typed(o) -> list:
+    return ["\0typed", type(o).__module__, type(o).__qualname__, repr(o)]
 
 
 def _plain_setting(o):
@@ -143,13 +160,13 @@ def _plain_setting(o):
     raise TypeError(f"not a plain setting: {type(o).__name__}")
 
 
-def _kept_result(kept: Any) -> tuple[dict, list[dict], list[str]] | None:
-    """(leaderboard, candidate records, problems) of a stored result, or None when it is not one."""
+def _kept_result(kept: Any) -> tuple[dict, dict[str, list], list[str]] | None:
+    """(leaderboard, candidate columns, problems) of a stored result, or None when it is not one."""
     if not (isinstance(kept, list) and len(kept) == 3 and isinstance(kept[0], dict)
             and isinstance(kept[2], list) and all(isinstance(p, str) for p in kept[2])):
         return None
-    records = _unpack(kept[1])  # every record has exactly the candidate columns
-    return (kept[0], records, kept[2]) if records is not None else None
+    cols = _unpack(kept[1])  # exactly the candidate columns, each of the same length
+    return (kept[0], cols, kept[2]) if cols is not None else None
 
 
 def _cache_note(st: Settings, lang: str) -> list[str]:
@@ -176,9 +193,9 @@ def score_stage(candidates: pd.DataFrame, translations: pd.DataFrame, alignment:
         kept = _kept_result(cache.read_json(cache.result_kind("score", lang), memo, st.cache.folder)
                             if memo and st.cache else None)
         if kept is not None:  # its candidates, final texts and settings as in an earlier run
-            board, records, problems = kept
+            board, cols, problems = kept
             note = f"score {lang}: candidates, final texts and settings as in an earlier run: its results reused"
-            return board, _table(records), problems + [note], _draft(alignment, records, lang, pattern), memo
+            return board, _table(cols), problems + [note], _draft(alignment, cols, lang, pattern), memo
         corpus = corpus_from_table(by_lang[lang], lang=lang)
         refs = [final.get(k) for k in corpus.ids]
         is_final = any(r is not None for r in refs)
@@ -193,13 +210,14 @@ def score_stage(candidates: pd.DataFrame, translations: pd.DataFrame, alignment:
             rec["lang"] = lang
             rec["path"], rec["line"] = origin_where.get(rec["origin"], (None, None))
         records = [{c: r.get(c) for c in CANDIDATE_COLUMNS} for r in records]
-        draft = _draft(alignment, records, lang, pattern)
+        cols = _columns(records)
+        draft = _draft(alignment, cols, lang, pattern)
         problems = [f"score {lang}: {p}" for p in corpus.problems]
         if memo and st.cache:
             cache.write_json(cache.result_kind("score", lang), memo, [board, _pack(records), problems], st.cache.folder,
                              keep=cache.RESULT_KEEP)
         # a table, not dicts, comes back: the parent holds every language's candidates at once
-        return board, _table(records), problems + cached, draft, memo
+        return board, _table(cols), problems + cached, draft, memo
 
     # languages are independent: one per process (pipeline.parallel), results in language order
     boards: dict[str, dict] = {}
