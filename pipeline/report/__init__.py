@@ -248,12 +248,12 @@ def write_reports(result: RunResult, out: Path, fail_on: str = "error", changed_
         return False
 
     # the work of the stage as jobs for the worker processes (pipeline.parallel): a language's
-    # pages (each its own job), the tables, the score files and the review workbook; this process
-    # writes the CI files meanwhile. The shared files go first: they are the largest jobs.
+    # pages (each its own job), the tables and the review workbook, the largest first; this
+    # process writes the score files (thousands of small drafts: mostly waiting for the disk, so
+    # a third process keeps both cores busy) and the CI files meanwhile
     shared: list[Callable[[], object]] = [
-        lambda: write_scores(result.scored, out, cache),
-        lambda: write_tables(result, out, findings),
         lambda: _write_workbook(out, review_workbook(views), settings),
+        lambda: write_tables(result, out, findings),
     ]
     jobs: list = [*shared, *views]
 
@@ -263,14 +263,15 @@ def write_reports(result: RunResult, out: Path, fail_on: str = "error", changed_
         job()
         return False
 
-    def ci_files() -> None:
+    def meanwhile() -> None:
+        write_scores(result.scored, out, cache)
         write_text(out / "junit.xml", ci.junit_xml(views, fail_on, gates))
         write_text(out / "summary.md", ci.summary_md(views, fail_on, gates, changed_since))
 
     with progress(None, "report pages", verbose=verbose, total=len(views), unit="language") as bar:
         reused = parallel.map_forked(
             run_job, jobs, cost=lambda j: len(j.rows) if isinstance(j, model.LangView) else 10**9,
-            done=lambda j: bar.update() if isinstance(j, model.LangView) else None, meanwhile=ci_files)
+            done=lambda j: bar.update() if isinstance(j, model.LangView) else None, meanwhile=meanwhile)
     if verbose and cache is not None:
         n = sum(reused[len(shared):])
         print(f"sfia-qa: report pages: {n} of {len(views)} language(s) as in an earlier run: written from "
