@@ -137,6 +137,12 @@ def reused(stderr: str) -> tuple[int, int]:
     return got, total
 
 
+def pages_reused(stderr: str) -> str:
+    """"N of M" languages whose review pages came from the run cache, from --verbose ("?" if not said)."""
+    m = re.search(r"report pages: (\d+ of \d+) language", stderr)
+    return m.group(1) if m else "?"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("--langs", default="1,3,10,20", help="comma-separated language counts")
@@ -212,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
                 st = again["stages"] = stage_timings(again["stderr"])
                 print(f"      re-run after {skill} changed in {lang} ({n_texts} texts): wall {again['wall']:.1f} s  "
                       f"cpu {again['cpu']:.1f} s  peak RSS {mib(again['rss'])}; statistics reused: {got:,} of "
-                      f"{looked:,}; stages: " + ", ".join(f"{k} {v:.1f}s" for k, v in st.items()), flush=True)
+                      f"{looked:,}; languages' pages reused: {pages_reused(again['stderr'])}; stages: " + ", ".join(f"{k} {v:.1f}s" for k, v in st.items()), flush=True)
                 r["rerun"] = again
     finally:
         if tmp:

@@ -114,7 +114,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
               "length_high": Key(number(0)),
               "cache": Key(folder_or_false, "statistics cache folder (default .sfia-qa-cache beside the "
                                             "reports folder; false: none)"),
-              "cache_max_mb": Key(number(1), "statistics cache size bound in MB (default 256)")},
+              "cache_max_mb": Key(number(1), "run cache size bound in MB (default 512)")},
     "review": {"lqa_threshold": Key(number(0, 100), "LQA pass mark, 0-100 (default 99)"),
                "log": Key(string, "review log of applied decisions (default qa-review-log.jsonl)")},
     # [checks]: these two keys; every other key is a [checks.<code or name>] table (checks stage).

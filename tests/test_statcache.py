@@ -362,3 +362,43 @@ def test_the_bound_counts_stored_results_too(tmp_path):
     os.utime(old, (time.time() - 3600,) * 2)
     score(_corpus(200), _settings(statcache.StatsCache(tmp_path, 0.6)))  # a pack of about 0.4 MB
     assert not old.exists() and _packs(tmp_path)
+
+
+def test_candidates_checked_per_language_where_needed_find_what_units_find(tmp_path):
+    """The score stage's candidates, made units only in the worker checking their language (and
+    only when its findings are not kept), give the findings their units give; a language is
+    checked again when its candidates were scored from anything else."""
+    from pipeline import schema
+    from pipeline.checks.runner import CandidateTable, check_units
+    from pipeline.checks.settings import settings_from as check_settings
+    from pipeline.checks.units import units_from_candidates
+
+    def cand(lang, provider, text, explain):
+        return {"lang": lang, "framework": 9, "skill": "CSMG", "element": "level", "level": 3, "item": 1,
+                "key": "sfia9.CSMG.level.3.1", "provider": provider, "source": "Manages the team.", "text": text,
+                "origin": f"{lang}.csv:2", "path": f"{lang}.csv", "line": 2, "explain": explain, "hard": False,
+                "signals": list(explain), "rank": 1, "best": provider == "A"}
+
+    table = schema.make(schema.CANDIDATE, [
+        cand("pl", "A", "Zarządza zespołem.", {}), cand("pl", "B", "", {"empty": "no text"}),
+        cand("cs", "A", "Manages the team.", {"copy-of-source": "the English"})])
+    plain = check_settings({}, "qa.toml")
+    units = _units()
+    eager = check_units(units, plain, candidates=units_from_candidates(table)).findings
+    assert {"QA301", "QA302"} <= set(eager["code"])
+    lazy = CandidateTable(table, {"pl": "p1", "cs": "c1"})
+    assert check_units(units, plain, candidates=lazy, memo=tmp_path).findings.equals(eager)
+    assert check_units(units, plain, candidates=lazy, memo=tmp_path).findings.equals(eager)  # from the cache
+
+    rescored = table.copy()
+    rescored.loc[rescored["provider"] == "B", "text"] = "Kieruje zespołem."
+    rescored.at[1, "explain"] = {}
+    fixed = check_units(units, plain, candidates=units_from_candidates(rescored)).findings
+    assert "QA301" not in set(fixed["code"])
+    # the Polish candidates were scored from other inputs: another digest, Polish checked again
+    got = check_units(units, plain, candidates=CandidateTable(rescored, {"pl": "p2", "cs": "c1"}), memo=tmp_path)
+    assert got.findings.equals(fixed)
+    # no digest: the candidate units themselves are the key
+    got = check_units(units, plain, candidates=CandidateTable(rescored, {}), memo=tmp_path)
+    assert got.findings.equals(fixed)
+    assert check_units(units, plain, candidates=CandidateTable(table, {}), memo=tmp_path).findings.equals(eager)

@@ -12,7 +12,7 @@ import dataclasses
 import hashlib
 import operator
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,18 +94,42 @@ def run_checks(units: list[Unit], settings: Settings, english: Sequence[Unit] = 
     return check_units(units, settings, english, only, report_unused, candidates, drafts).findings
 
 
+@dataclass(frozen=True)
+class CandidateTable:
+    """The score stage's scored candidates (schema.CANDIDATE), made units one language at a time
+    where that language is checked, and only when it is: ``digests`` (the score stage's digest of
+    everything a language's candidates were scored from) stand for a language's candidate units in
+    its stored findings' key."""
+
+    table: pd.DataFrame
+    digests: Mapping[str, str]
+
+    def units(self, lang: str) -> list[Unit]:
+        from pipeline.checks.units import units_from_candidates
+
+        t = self.table
+        return units_from_candidates(t[t["lang"] == lang]) if len(t) else []
+
+
 def check_units(units: list[Unit], settings: Settings, english: Sequence[Unit] = (),
                 only: Iterable[str] | None = None, report_unused: bool | Callable = True,
-                candidates: Sequence[Unit] = (), drafts: Sequence[Unit] = (), memo: Path | None = None) -> Outcome:
+                candidates: Sequence[Unit] | CandidateTable = (), drafts: Sequence[Unit] = (),
+                memo: Path | None = None) -> Outcome:
     """Every enabled check over the units, language by language. ``memo``: a cache folder where
     each language's findings are kept under a digest of everything its checks read (the code and
     language data, the settings, the dictionaries installed, the language's units), so a language
-    whose inputs did not change since an earlier run is not checked again."""
+    whose inputs did not change since an earlier run is not checked again. ``candidates``: units,
+    or a :class:`CandidateTable` made units per language (in the worker checking it)."""
+    lazy = candidates if isinstance(candidates, CandidateTable) else None
+    eager: Sequence[Unit] = () if isinstance(candidates, CandidateTable) else candidates
+    lazy_counts: dict[str, int] = {}
+    if lazy is not None and len(lazy.table):
+        lazy_counts = lazy.table["lang"].value_counts().to_dict()
     env = Env(settings, {u.skill for u in units} | {u.skill for u in english})
     wanted = set(only) if only else None
     checks = [c for c in REGISTRY.values()
               if c.func is not None and c.scope != "meta" and (wanted is None or {c.code, c.name} & wanted)]
-    pools = _pools(units, english, candidates, drafts)
+    pools = _pools(units, english, eager, drafts)
     # Every rule sees the units of one language at most (a unit, a page, a language's corpus), so
     # languages are checked independently, one per process (pipeline.parallel); each language's
     # findings come in rule order as in one loop, and languages never tie in the final sort.
@@ -113,19 +137,29 @@ def check_units(units: list[Unit], settings: Settings, english: Sequence[Unit] =
     for scope, pool in pools.items():
         for u in pool:
             by_lang[u.lang][scope].append(u)
+    for lang in lazy_counts:
+        by_lang[lang]  # noqa: B018  (a language with candidates only is checked too)
     langs = sorted(by_lang)
 
     common = _memo_common(settings, env, checks) if memo is not None else None
 
     def one(lang: str) -> list[dict]:
-        key = _memo_key(common, lang, by_lang[lang]) if common is not None else None
+        pools_l = dict(by_lang[lang])
+        stands_for = None  # the digest standing for the language's candidate units in its key
+        if lazy is not None:
+            stands_for = lazy.digests.get(lang) if lazy_counts.get(lang) else "no candidates"
+            if stands_for is None:  # no digest: the units themselves go into the key
+                pools_l["candidate"] = lazy.units(lang)
+        key = _memo_key(common, lang, pools_l, stands_for) if common is not None else None
         if key is not None:
             kept = cache.read_json(cache.result_kind("check", lang), key, memo)
             if isinstance(kept, list) and all(isinstance(f, dict) and set(f) == FINDING_KEYS for f in kept):
                 return kept
+        if lazy is not None and stands_for is not None:
+            pools_l["candidate"] = lazy.units(lang)
         out = []
         for c in checks:
-            pool = by_lang[lang][c.scope] if settings.is_enabled(c, lang) else []
+            pool = pools_l[c.scope] if settings.is_enabled(c, lang) else []
             if not pool:
                 continue
             opts = settings.opts(c)
@@ -138,7 +172,7 @@ def check_units(units: list[Unit], settings: Settings, english: Sequence[Unit] =
         return out
 
     def size(lang: str) -> int:
-        return sum(len(p) for p in by_lang[lang].values())
+        return sum(len(p) for p in by_lang[lang].values()) + lazy_counts.get(lang, 0)
 
     records = [r for part in parallel.map_forked(one, langs, cost=size) for r in part]
     kept, used = sup_mod.apply(records, settings.suppressions, settings.key_pattern)
@@ -167,10 +201,13 @@ def _memo_common(settings: Settings, env, checks: list) -> str | None:
 _UNIT_VALUES = operator.attrgetter(*UNIT_FIELDS)
 
 
-def _memo_key(common: str, lang: str, pools: dict[str, list[Unit]]) -> str:
+def _memo_key(common: str, lang: str, pools: dict[str, list[Unit]], candidates: str | None = None) -> str:
     """A digest of the language's units in every scope: each distinct unit's fields once (the
-    segment, page and corpus scopes hold the same units), and each scope as the list of its units."""
+    segment, page and corpus scopes hold the same units), and each scope as the list of its units;
+    ``candidates``: a digest standing for the candidate units (:class:`CandidateTable`)."""
     h = hashlib.sha256(common.encode() + b"\0" + lang.encode("utf-8", "surrogatepass"))
+    if candidates is not None:
+        h.update(b"\0candidates as scored from " + candidates.encode("utf-8", "surrogatepass"))
     index: dict[int, int] = {}
     values: list[tuple] = []
     for scope in sorted(pools):

@@ -14,11 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.checks.runner import check_units
+from pipeline.checks.runner import CandidateTable, check_units
 from pipeline.checks.settings import Settings
 from pipeline.checks.units import (
     units_from_alignment,
-    units_from_candidates,
     units_from_drafts,
     units_from_segments,
 )
@@ -34,7 +33,9 @@ def check_stage(alignment: pd.DataFrame, english: Mapping[int, pd.DataFrame], se
         df = english[fw]
         if df is not None and len(df):
             english_units += units_from_segments(df, english=True)
-    candidates = units_from_candidates(scored.candidates) if scored is not None else []
+    # candidates (the largest pool) become units in the worker checking their language, and only
+    # when its findings are not kept from an earlier run
+    candidates: CandidateTable | list = CandidateTable(scored.candidates, scored.digests) if scored is not None else []
     drafts = units_from_drafts(scored.drafts) if scored is not None else []
     outcome = check_units(units_from_alignment(alignment), settings, english_units,
                           candidates=candidates, drafts=drafts, memo=memo)

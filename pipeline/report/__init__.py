@@ -27,7 +27,9 @@ them, the "next finding" keys carry on to the next skill with findings (filters 
 the ``#fragment``), a search page per language searches every segment, and decisions are kept
 per language, not per page.
 
-Every file is written atomically and is the same byte for byte for the same inputs.
+Every file is written atomically and is the same byte for byte for the same inputs. With a run
+cache, a language's pages and its rows of ``candidates.csv`` are written from what an earlier run
+stored when nothing they show has changed (:mod:`pipeline.report.reuse`): the same bytes.
 With ``--changed-since REF`` the files still report every finding, but only findings on
 lines changed since ``REF`` gate (fail junit test cases, get annotations, set the exit code).
 """

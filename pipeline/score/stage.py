@@ -10,7 +10,7 @@ an SFIA 9 draft is assembled. Nothing is read or written here: the report stage 
 (["bleu", "chrf", "chrf++", "ter"]), ``primary`` ("chrf"), ``min_chars`` (25),
 ``length_low`` (0.6), ``length_high`` (1.7), ``cache`` (the statistics cache folder, default
 ``.sfia-qa-cache`` beside the reports; ``false``: none; :mod:`pipeline.score.statcache`),
-``cache_max_mb`` (256).
+``cache_max_mb`` (512).
 """
 
 from __future__ import annotations

@@ -49,7 +49,7 @@ import sacrebleu
 
 from pipeline import cache
 
-DEFAULT_MAX_MB = 256
+DEFAULT_MAX_MB = 512  # one full-framework language keeps about 11 MB: a run of 20 languages about 220 MB
 MAGIC = b"sfia-qa statistics pack 1\n"
 KEY_BYTES = 16
 MAX_LENGTH = 64      # statistics per entry (the integer mask is one 64-bit word)
