@@ -14,7 +14,8 @@
   ``junit.xml`` (a test case per check and language), ``summary.md`` (a pull-request
   comment), and the tables ``segments.csv``, ``alignment.csv``, ``drift.csv`` and
   ``drift-skills.csv`` (each skill: kept, added or removed between SFIA 8 and 9);
-* the score stage's ``scores.json``, ``candidates.csv`` and ``drafts/<lang>/sfia-9/<SKILL>.txt|.csv``.
+* the score stage's ``scores.json``, ``candidates.csv`` and ``drafts/<lang>/sfia-9/<SKILL>.txt|.csv``
+  (a language's drafts written with its pages).
 
 Why a page per skill (and not per category, nor one page with client-side virtualisation): a
 skill is the unit SFIA is written, translated and exported in (a skill page export, a Phrase
@@ -75,14 +76,19 @@ def write_tables(result: RunResult, out: Path, findings: pd.DataFrame) -> None:
 
 
 def write_scores(scored: Scored, out: Path, cache: Path | None = None) -> None:
-    """``scores.json``, ``candidates.csv`` and the SFIA 9 drafts of the score stage. ``cache``: the
-    run cache, where each language's part of ``candidates.csv`` is kept (:func:`_candidates_csv`)."""
+    """``scores.json`` and ``candidates.csv`` of the score stage (its drafts: :func:`write_drafts`).
+    ``cache``: the run cache, where each language's part of ``candidates.csv`` is kept
+    (:func:`_candidates_csv`)."""
     if scored.boards or len(scored.candidates):
         write_text(out / "scores.json", json.dumps(dict(scored.boards), ensure_ascii=False, indent=1,
                                                    sort_keys=True) + "\n")
         _candidates_csv(out / "candidates.csv", scored, cache)
+
+
+def write_drafts(table: pd.DataFrame, out: Path) -> None:
+    """``drafts/<lang>/sfia-9/<SKILL>.csv|.txt`` of the drafts in ``table`` (schema.DRAFT)."""
     by_skill: dict[tuple[str, str], list[dict]] = {}
-    for r in output.records(scored.drafts):
+    for r in output.records(table):
         by_skill.setdefault((str(r["lang"]), str(r["skill"])), []).append(r)
     for (lang, skill), rows in sorted(by_skill.items()):
         base = out / "drafts" / lang / "sfia-9" / skill
@@ -219,8 +225,15 @@ def write_reports(result: RunResult, out: Path, fail_on: str = "error", changed_
     key_settings = (fail_on, str(changed_since or ""), settings["lqa_threshold"])
 
     scored_langs = set(result.scored.candidates["lang"]) if len(result.scored.candidates) else set()
+    # a language's drafts are written in its own job (thousands of small files: shared by both
+    # workers); drafts of a language without a view, if any, by this process
+    drafts = result.scored.drafts
+    draft_langs = drafts["lang"].astype(str) if len(drafts) else pd.Series([], dtype=object)
+    viewed = {v.lang for v in views}
 
     def pages_of(v) -> bool:
+        if len(drafts):
+            write_drafts(drafts[(draft_langs == v.lang).to_numpy()], out)
         pages: list[tuple[str, Callable[[], str]]] = [(v.page, lambda: html.render_lang(env, v, views, info))]
         if v.rows:
             pages.append((v.search_page, lambda: html.render_search(env, v, views, info, "en" if v.source else "tgt")))
@@ -267,6 +280,8 @@ def write_reports(result: RunResult, out: Path, fail_on: str = "error", changed_
 
     def meanwhile() -> None:
         write_scores(result.scored, out, cache)
+        if len(drafts):
+            write_drafts(drafts[(~draft_langs.isin(viewed)).to_numpy()], out)
         write_text(out / "junit.xml", ci.junit_xml(views, fail_on, gates))
         write_text(out / "summary.md", ci.summary_md(views, fail_on, gates, changed_since))
 
