@@ -172,7 +172,8 @@ def project_settings(root: Path | None, review: dict | None = None, key_pattern:
 
 def _write_workbook(out: Path, data: bytes, settings: dict) -> str:
     """``review.xlsx``, unless the one in the report folder holds decisions not yet applied: that
-    one is kept and this run's goes to ``review-next.xlsx``. Returns the file name written."""
+    one is kept and this run's goes to ``review-next.xlsx``. Returns what the reviewer must be told
+    (one line; empty when nothing): the caller prints it, in the process that talks to the user."""
     from pipeline.errors import InputError
     from pipeline.review import ledger
     from pipeline.review.decisions import load_decisions
@@ -189,11 +190,10 @@ def _write_workbook(out: Path, data: bytes, settings: dict) -> str:
         write_bytes(out / "review.xlsx", old.read_bytes())
         write_bytes(out / "review-next.xlsx", data)
         what = "decisions that cannot be read yet" if problem else f"{pending} decision(s) not yet applied"
-        print(f"sfia-qa: {old} holds {what}{problem}: kept it; this run's workbook is review-next.xlsx "
-              f"(apply with: sfia-qa review apply {old})", file=sys.stderr)
-        return "review-next.xlsx"
+        return (f"sfia-qa: {old} holds {what}{problem}: kept it; this run's workbook is review-next.xlsx "
+                f"(apply with: sfia-qa review apply {old})")
     write_bytes(out / "review.xlsx", data)
-    return "review.xlsx"
+    return ""
 
 
 def write_reports(result: RunResult, out: Path, fail_on: str = "error", changed_since=None, annotations=None,
@@ -272,11 +272,8 @@ def write_reports(result: RunResult, out: Path, fail_on: str = "error", changed_
     ]
     jobs: list = [*shared, *views]
 
-    def run_job(job) -> bool:
-        if isinstance(job, model.LangView):
-            return pages_of(job)
-        job()
-        return False
+    def run_job(job) -> object:
+        return pages_of(job) if isinstance(job, model.LangView) else job()
 
     def meanwhile() -> None:
         write_scores(result.scored, out, cache)
@@ -286,11 +283,14 @@ def write_reports(result: RunResult, out: Path, fail_on: str = "error", changed_
         write_text(out / "summary.md", ci.summary_md(views, fail_on, gates, changed_since))
 
     with progress(None, "report pages", verbose=verbose, total=len(views), unit="language") as bar:
-        reused = parallel.map_forked(
+        reused: list = parallel.map_forked(
             run_job, jobs, cost=lambda j: len(j.rows) if isinstance(j, model.LangView) else 10**9,
             done=lambda j: bar.update() if isinstance(j, model.LangView) else None, meanwhile=meanwhile)
+    for said in reused[:len(shared)]:  # what a shared job has to tell (the workbook kept)
+        if isinstance(said, str) and said:
+            print(said, file=sys.stderr)
     if verbose and cache is not None:
-        n = sum(reused[len(shared):])
+        n = sum(bool(x) for x in reused[len(shared):])
         print(f"sfia-qa: report pages: {n} of {len(views)} language(s) as in an earlier run: written from "
               f"the run cache ({cache})", file=sys.stderr)
     if annotations == "github":
