@@ -45,6 +45,11 @@ def _column(s: pd.Series) -> list:
     return out
 
 
+def records_column(s: pd.Series) -> list:
+    """A column as JSON-safe Python values (NA as None, numpy scalars as Python ones)."""
+    return _column(s)
+
+
 def records(df: pd.DataFrame, columns: list[str] | None = None) -> list[dict]:
     return list(iter_records(df, columns))
 

@@ -106,7 +106,8 @@ def _run(cfg: Config, stage: Path, out_dir: Path, fail_on: str, changed_since: s
 
     with t.stage("ingest"):
         ingested = ingest(src8, src9, cfg.paths("translations", "paths"),
-                          cfg.section("translations").get("languages"), cfg.key_pattern, root=cfg.root)
+                          cfg.section("translations").get("languages"), cfg.key_pattern, root=cfg.root,
+                        cache_dir=scoring.cache.folder if scoring.cache is not None else None)
     t.log(f"read {sum(len(d) for d in ingested.english.values())} English and "
           f"{len(ingested.translations)} translated segments, {len(ingested.candidates)} MT candidates")
     with t.stage("align+drift"):

@@ -402,3 +402,41 @@ def test_candidates_checked_per_language_where_needed_find_what_units_find(tmp_p
     got = check_units(units, plain, candidates=CandidateTable(rescored, {}), memo=tmp_path)
     assert got.findings.equals(fixed)
     assert check_units(units, plain, candidates=CandidateTable(table, {}), memo=tmp_path).findings.equals(eager)
+
+
+def test_a_candidates_file_is_read_back_from_the_cache_while_unchanged(tmp_path, monkeypatch):
+    """ingest keeps each candidates file's table in the run cache: the same table while the file's
+    bytes (and path, and the code) are the same, parsed again otherwise; a damaged entry is never
+    believed."""
+    import shutil
+
+    from pipeline.ingest import candidates as reader
+    from pipeline.ingest import read_candidates
+
+    folder = tmp_path / "translations" / "pl" / "sfia-9" / "candidates"
+    folder.mkdir(parents=True)
+    src = ROOT / "translations" / "pl" / "sfia-9" / "candidates" / "CSMG.csv"
+    shutil.copy(src, folder / "CSMG.csv")
+    memo = tmp_path / "cache"
+    fresh = read_candidates([tmp_path / "translations"], root=tmp_path)
+    assert len(fresh) and read_candidates([tmp_path / "translations"], root=tmp_path, cache_dir=memo).equals(fresh)
+    assert len(list(memo.glob("result_ingest_*/*.bin"))) == 1
+
+    real = reader.read_candidate_records
+    monkeypatch.setattr(reader, "read_candidate_records", lambda *a, **k: pytest.fail("parsed again"))
+    assert read_candidates([tmp_path / "translations"], root=tmp_path, cache_dir=memo).equals(fresh)
+
+    monkeypatch.setattr(reader, "read_candidate_records", real)
+    for p in memo.glob("result_ingest_*/*.bin"):  # damaged: ignored, the file parsed again
+        data = bytearray(p.read_bytes())
+        data[-5] ^= 0x04
+        p.write_bytes(bytes(data))
+    assert read_candidates([tmp_path / "translations"], root=tmp_path, cache_dir=memo).equals(fresh)
+
+    text = (folder / "CSMG.csv").read_text(encoding="utf-8")
+    assert "Dział obsługi klienta" in text
+    (folder / "CSMG.csv").write_text(text.replace("Dział obsługi klienta", "Dział wsparcia klienta", 1),
+                                     encoding="utf-8")
+    edited = read_candidates([tmp_path / "translations"], root=tmp_path, cache_dir=memo)
+    assert edited.equals(read_candidates([tmp_path / "translations"], root=tmp_path))
+    assert "Dział wsparcia klienta" in set(edited["text"]) and not edited.equals(fresh)

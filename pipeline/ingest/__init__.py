@@ -21,6 +21,7 @@ pipeline's ingest stage: the only place that reads the corpus.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Iterable
@@ -28,9 +29,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import langdata, parallel, schema
+from pipeline import cache, langdata, output, parallel, schema
 from pipeline.encoding import decode
-from pipeline.errors import InputError
+from pipeline.errors import InputError, SchemaError
 from pipeline.ingest import candidates as candidates_reader
 from pipeline.ingest import mxliff as mxliff_reader
 from pipeline.ingest import page as page_reader
@@ -313,10 +314,28 @@ def is_english(tag: str) -> bool:
 
 
 def read_candidates(paths: Iterable[str | os.PathLike], key_pattern: str = DEFAULT_PATTERN,
-                    root: str | os.PathLike | None = None) -> pd.DataFrame:
+                    root: str | os.PathLike | None = None, cache_dir: Path | None = None) -> pd.DataFrame:
     """Every MT candidate under ``paths`` -> one table: the candidates files
-    (``<lang>/sfia-<N>/candidates/``) and the MT/TM suggestions a TMS job (MXLIFF) keeps."""
-    def table(f: Path) -> pd.DataFrame:  # a table per file: never every candidate as a dict at once
+    (``<lang>/sfia-<N>/candidates/``) and the MT/TM suggestions a TMS job (MXLIFF) keeps.
+    ``cache_dir``: the run cache, where each file's table is kept under a digest of its bytes, its
+    path and the code, and read back instead of parsing the file again while they hold."""
+    def table(f: Path) -> pd.DataFrame:
+        if cache_dir is None:
+            return parse(f)
+        kind, key = cache.result_kind("ingest", display_path(f, root)), None
+        with contextlib.suppress(OSError):  # an unreadable file is parse()'s to report
+            key = cache.key_of("candidates file", cache.code_digest(), display_path(f, root), str(f.resolve()),
+                               key_pattern, f.read_bytes())
+        kept = _kept_candidates(cache.read_json(kind, key, cache_dir)) if key else None
+        if kept is not None:
+            return kept
+        df = parse(f)
+        if key:
+            cache.write_json(kind, key, {c: output.records_column(df[c]) for c in df.columns}, cache_dir,
+                             keep=cache.RESULT_KEEP)
+        return df
+
+    def parse(f: Path) -> pd.DataFrame:  # a table per file: never every candidate as a dict at once
         where = display_path(f, root)
         if f.suffix.lower() == ".mxliff":
             lang, framework = infer_context(f.resolve())
@@ -339,11 +358,26 @@ def read_candidates(paths: Iterable[str | os.PathLike], key_pattern: str = DEFAU
                            schema.CANDIDATE_INPUT, "candidates")
 
 
+def _kept_candidates(value) -> pd.DataFrame | None:
+    """A file's candidates table stored by :func:`read_candidates`, or None when it is not one."""
+    want = schema.columns(schema.CANDIDATE_INPUT)
+    if not isinstance(value, dict) or list(value) != want or not all(isinstance(v, list) for v in value.values()) \
+            or len({len(v) for v in value.values()}) != 1:
+        return None
+    try:
+        df = schema.make(schema.CANDIDATE_INPUT, pd.DataFrame(value, columns=want))
+        return schema.validate(schema.share_strings(df, skip=("origin",)), schema.CANDIDATE_INPUT, "candidates")
+    except (SchemaError, TypeError, ValueError):
+        return None
+
+
 def ingest(sources8: list, sources9: list, translation_paths: list, languages=None,
-           key_pattern: str = DEFAULT_PATTERN, root: str | os.PathLike | None = None) -> Ingested:
+           key_pattern: str = DEFAULT_PATTERN, root: str | os.PathLike | None = None,
+           cache_dir: Path | None = None) -> Ingested:
     """The ingest stage: English SFIA 8 and 9, the translations (of ``languages`` when given,
     else all), and every MT candidate under the translation folders. Files are named relative
-    to ``root`` (the configuration's folder) in every origin."""
+    to ``root`` (the configuration's folder) in every origin. ``cache_dir``: the run cache
+    (candidates files read back from it while unchanged, :func:`read_candidates`)."""
     english = {}
     for fw, paths in ((8, sources8), (9, sources9)):
         df = (read_paths(paths, framework=fw, key_pattern=key_pattern, root=root) if paths
@@ -352,7 +386,7 @@ def ingest(sources8: list, sources9: list, translation_paths: list, languages=No
     tr = (read_paths(translation_paths, key_pattern=key_pattern, root=root) if translation_paths
           else schema.empty(schema.SEGMENT))
     tr = tr[~tr["lang"].map(is_english).astype(bool)]
-    cands = read_candidates(translation_paths, key_pattern, root)
+    cands = read_candidates(translation_paths, key_pattern, root, cache_dir)
     if languages:
         wanted = {langdata.base_tag(x) for x in languages}
         tr = tr[tr["lang"].map(langdata.base_tag).isin(wanted).astype(bool)]
