@@ -440,3 +440,20 @@ def test_a_candidates_file_is_read_back_from_the_cache_while_unchanged(tmp_path,
     edited = read_candidates([tmp_path / "translations"], root=tmp_path, cache_dir=memo)
     assert edited.equals(read_candidates([tmp_path / "translations"], root=tmp_path))
     assert "Dział wsparcia klienta" in set(edited["text"]) and not edited.equals(fresh)
+
+
+def test_segment_files_are_read_back_from_the_cache_while_unchanged(tmp_path, monkeypatch):
+    """The English sources and the translations, each file's table kept in the run cache: the very
+    same table (types, column order, inline codes) without parsing the file again."""
+    import pipeline.ingest as ingest_mod
+    from pipeline.ingest import read_paths
+
+    memo = tmp_path / "cache"
+    for paths in ([ROOT / "sources"], [ROOT / "translations"]):
+        plain = read_paths(paths, root=ROOT)
+        assert len(plain) and read_paths(paths, root=ROOT, cache_dir=memo).equals(plain)
+        with monkeypatch.context() as m:
+            m.setattr(ingest_mod, "read_file", lambda *a, **k: pytest.fail("parsed again"))
+            again = read_paths(paths, root=ROOT, cache_dir=memo)
+        assert again.equals(plain) and list(again.columns) == list(plain.columns)
+        assert (again.dtypes == plain.dtypes).all()

@@ -267,13 +267,16 @@ def _size(f: Path) -> int:
 
 def read_paths(paths: Iterable[str | os.PathLike], lang: str | None = None, framework: int | None = None,
                key_pattern: str = DEFAULT_PATTERN, root: str | os.PathLike | None = None,
-               require: bool = False) -> pd.DataFrame:
+               require: bool = False, cache_dir: Path | None = None) -> pd.DataFrame:
     """Read files and folders into one segment table, sorted in reading order. ``require``: a
-    folder without any SFIA file is an error (the user named it to be read)."""
+    folder without any SFIA file is an error (the user named it to be read). ``cache_dir``: the
+    run cache, where each file's table is kept while the file is unchanged (:func:`_cached`)."""
     files = list(iter_files(paths, require))
     # files are independent: read in two processes (pipeline.parallel), in order
-    frames = parallel.map_forked(lambda f: read_file(f, lang, framework, key_pattern, root), files,
-                                 cost=_size)
+    frames = parallel.map_forked(
+        lambda f: _cached(cache_dir, f, root, ("segments file", lang, framework, key_pattern),
+                          lambda g: read_file(g, lang, framework, key_pattern, root), schema.SEGMENT),
+        files, cost=_size)
     if not frames:
         return schema.empty(schema.SEGMENT)
     df = merge_provenance(pd.concat(frames, ignore_index=True))
@@ -317,23 +320,10 @@ def read_candidates(paths: Iterable[str | os.PathLike], key_pattern: str = DEFAU
                     root: str | os.PathLike | None = None, cache_dir: Path | None = None) -> pd.DataFrame:
     """Every MT candidate under ``paths`` -> one table: the candidates files
     (``<lang>/sfia-<N>/candidates/``) and the MT/TM suggestions a TMS job (MXLIFF) keeps.
-    ``cache_dir``: the run cache, where each file's table is kept under a digest of its bytes, its
-    path and the code, and read back instead of parsing the file again while they hold."""
+    ``cache_dir``: the run cache, where each file's table is kept while the file is unchanged
+    (:func:`_cached`)."""
     def table(f: Path) -> pd.DataFrame:
-        if cache_dir is None:
-            return parse(f)
-        kind, key = cache.result_kind("ingest", display_path(f, root)), None
-        with contextlib.suppress(OSError):  # an unreadable file is parse()'s to report
-            key = cache.key_of("candidates file", cache.code_digest(), display_path(f, root), str(f.resolve()),
-                               key_pattern, f.read_bytes())
-        kept = _kept_candidates(cache.read_json(kind, key, cache_dir)) if key else None
-        if kept is not None:
-            return kept
-        df = parse(f)
-        if key:
-            cache.write_json(kind, key, {c: output.records_column(df[c]) for c in df.columns}, cache_dir,
-                             keep=cache.RESULT_KEEP)
-        return df
+        return _cached(cache_dir, f, root, ("candidates file", key_pattern), parse, schema.CANDIDATE_INPUT)
 
     def parse(f: Path) -> pd.DataFrame:  # a table per file: never every candidate as a dict at once
         where = display_path(f, root)
@@ -358,17 +348,30 @@ def read_candidates(paths: Iterable[str | os.PathLike], key_pattern: str = DEFAU
                            schema.CANDIDATE_INPUT, "candidates")
 
 
-def _kept_candidates(value) -> pd.DataFrame | None:
-    """A file's candidates table stored by :func:`read_candidates`, or None when it is not one."""
-    want = schema.columns(schema.CANDIDATE_INPUT)
-    if not isinstance(value, dict) or list(value) != want or not all(isinstance(v, list) for v in value.values()) \
-            or len({len(v) for v in value.values()}) != 1:
-        return None
-    try:
-        df = schema.make(schema.CANDIDATE_INPUT, pd.DataFrame(value, columns=want))
-        return schema.validate(schema.share_strings(df, skip=("origin",)), schema.CANDIDATE_INPUT, "candidates")
-    except (SchemaError, TypeError, ValueError):
-        return None
+def _cached(cache_dir: Path | None, f: Path, root, parts: tuple, parse, table_schema) -> pd.DataFrame:
+    """``parse(f)``, or the table it gave for the very same file in an earlier run: kept in the run
+    cache (``cache_dir``) under a digest of the file's bytes, its path, ``parts`` (what else the
+    reading depends on) and the code, as JSON by column (a table whose values JSON would not give
+    back exactly is not kept). A stored table is rebuilt with the schema's types and checked."""
+    if cache_dir is None:
+        return parse(f)
+    where = display_path(f, root)
+    kind, key = cache.result_kind("ingest", where), None
+    with contextlib.suppress(OSError):  # an unreadable file is parse()'s to report
+        key = cache.key_of(cache.code_digest(), where, str(f.resolve()), repr(parts), f.read_bytes())
+    if key:
+        kept = cache.read_json(kind, key, cache_dir)
+        want = schema.columns(table_schema)
+        if isinstance(kept, dict) and list(kept) == want and all(isinstance(v, list) for v in kept.values()) \
+                and len({len(v) for v in kept.values()}) == 1:
+            with contextlib.suppress(SchemaError, TypeError, ValueError):
+                df = schema.make(table_schema, pd.DataFrame(kept, columns=want))
+                return schema.validate(schema.share_strings(df, skip=("origin",)), table_schema, where)
+    df = parse(f)
+    if key:
+        cache.write_json(kind, key, {c: output.records_column(df[c]) for c in df.columns}, cache_dir,
+                         keep=cache.RESULT_KEEP)
+    return df
 
 
 def ingest(sources8: list, sources9: list, translation_paths: list, languages=None,
@@ -377,14 +380,14 @@ def ingest(sources8: list, sources9: list, translation_paths: list, languages=No
     """The ingest stage: English SFIA 8 and 9, the translations (of ``languages`` when given,
     else all), and every MT candidate under the translation folders. Files are named relative
     to ``root`` (the configuration's folder) in every origin. ``cache_dir``: the run cache
-    (candidates files read back from it while unchanged, :func:`read_candidates`)."""
+    (files read back from it while unchanged, :func:`_cached`)."""
     english = {}
     for fw, paths in ((8, sources8), (9, sources9)):
-        df = (read_paths(paths, framework=fw, key_pattern=key_pattern, root=root) if paths
+        df = (read_paths(paths, framework=fw, key_pattern=key_pattern, root=root, cache_dir=cache_dir) if paths
               else schema.empty(schema.SEGMENT))
         english[fw] = df[df["lang"].map(is_english).astype(bool)].reset_index(drop=True)
-    tr = (read_paths(translation_paths, key_pattern=key_pattern, root=root) if translation_paths
-          else schema.empty(schema.SEGMENT))
+    tr = (read_paths(translation_paths, key_pattern=key_pattern, root=root, cache_dir=cache_dir)
+          if translation_paths else schema.empty(schema.SEGMENT))
     tr = tr[~tr["lang"].map(is_english).astype(bool)]
     cands = read_candidates(translation_paths, key_pattern, root, cache_dir)
     if languages:
