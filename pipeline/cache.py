@@ -166,19 +166,31 @@ def read_json(kind: str, key: str, base: Path | None = None) -> Any:
         return None
 
 
-def write_json(kind: str, key: str, value, base: Path | None = None, keep: int = KEEP) -> bool:
-    """Store a JSON value (compressed); False when it is not plain JSON (nothing stored)."""
+def write_json(kind: str, key: str, value, base: Path | None = None, keep: int = KEEP, checked: bool = False) -> bool:
+    """Store a JSON value (compressed); False when it is not plain JSON (nothing stored).
+    ``checked``: the caller has made sure JSON gives the value back exactly (:func:`json_exact`),
+    so it is not read back here."""
     import json
     import zlib
 
     try:
-        raw = json.dumps(value, ensure_ascii=False, allow_nan=True, separators=(",", ":")).encode("utf-8", "surrogatepass")
-        if not _same(json.loads(raw), value):  # tuples, numeric keys, numpy scalars: not kept as they are
+        raw = json.dumps(value, allow_nan=True, separators=(",", ":")).encode("ascii")
+        if not checked and not _same(json.loads(raw), value):  # tuples, numeric keys, numpy scalars
             return False
     except (TypeError, ValueError):
         return False
     write(kind, key, zlib.compress(raw, 1), base, keep)
     return True
+
+
+def json_exact(value) -> bool:
+    """JSON gives ``value`` back as it is: the same values of the very same types."""
+    import json
+
+    try:
+        return _same(json.loads(json.dumps(value, allow_nan=True)), value)
+    except (TypeError, ValueError):
+        return False
 
 
 def _same(a, b) -> bool:

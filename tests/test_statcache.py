@@ -457,3 +457,13 @@ def test_segment_files_are_read_back_from_the_cache_while_unchanged(tmp_path, mo
             again = read_paths(paths, root=ROOT, cache_dir=memo)
         assert again.equals(plain) and list(again.columns) == list(plain.columns)
         assert (again.dtypes == plain.dtypes).all()
+
+
+def test_json_exact_tells_what_json_gives_back_as_it_is():
+    from pipeline import cache
+
+    assert cache.json_exact([{"source": [{"ph": "{1}", "markup": "<b>"}]}, None, 1, 2.5, -0.0, "\ud800", True])
+    assert not cache.json_exact([(1, 2)]) and not cache.json_exact({1: "a"}) and not cache.json_exact([{1, 2}])
+    import numpy as np
+
+    assert not cache.json_exact([np.int64(3)])

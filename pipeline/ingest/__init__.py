@@ -369,8 +369,11 @@ def _cached(cache_dir: Path | None, f: Path, root, parts: tuple, parse, table_sc
                 return schema.validate(schema.share_strings(df, skip=("origin",)), table_schema, where)
     df = parse(f)
     if key:
-        cache.write_json(kind, key, {c: output.records_column(df[c]) for c in df.columns}, cache_dir,
-                         keep=cache.RESULT_KEEP)
+        value = {c: output.records_column(df[c]) for c in df.columns}
+        # a typed column's values are text, whole numbers, numbers, booleans or nulls: JSON gives
+        # them back as they are; an object column (inline codes) is checked
+        if all(cache.json_exact(value[c]) for c in df.columns if df[c].dtype == object):
+            cache.write_json(kind, key, value, cache_dir, keep=cache.RESULT_KEEP, checked=True)
     return df
 
 
