@@ -147,22 +147,33 @@ def touch(kind: str, key: str, base: Path | None = None) -> None:
             os.utime(path)
 
 
+def inflate(body: bytes, limit: int = _MAX_JSON) -> bytes | None:
+    """``body`` decompressed (zlib), or None when it is not one whole stream of at most ``limit``
+    bytes: a damaged entry, or one that would expand past what any result of ours is."""
+    import zlib
+
+    try:
+        d = zlib.decompressobj()
+        raw = d.decompress(body, limit)
+    except zlib.error:
+        return None
+    return raw if d.eof and not d.unconsumed_tail else None
+
+
 def read_json(kind: str, key: str, base: Path | None = None) -> Any:
     """A JSON value stored by :func:`write_json`, or None (absent, damaged, foreign)."""
     import json
-    import zlib
 
     body = read(kind, key, base)
     if body is None:
         return None
     touch(kind, key, base)
+    raw = inflate(body)
+    if raw is None:
+        return None
     try:
-        d = zlib.decompressobj()
-        raw = d.decompress(body, _MAX_JSON)
-        if d.unconsumed_tail or not d.eof:
-            return None
         return json.loads(raw)
-    except (zlib.error, ValueError):
+    except ValueError:
         return None
 
 

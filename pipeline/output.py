@@ -32,7 +32,7 @@ def plain(value):
     return value
 
 
-def _column(s: pd.Series) -> list:
+def plain_column(s: pd.Series) -> list:
     """A column as JSON-safe Python values, converted column-wise (not cell by cell)."""
     if s.dtype == object:
         return [plain(v) for v in s.tolist()]
@@ -43,11 +43,6 @@ def _column(s: pd.Series) -> list:
     if s.dtype.kind == "f" or str(s.dtype) == "Float64":
         out = [None if isinstance(v, float) and not math.isfinite(v) else v for v in out]
     return out
-
-
-def records_column(s: pd.Series) -> list:
-    """A column as JSON-safe Python values (NA as None, numpy scalars as Python ones)."""
-    return _column(s)
 
 
 def records(df: pd.DataFrame, columns: list[str] | None = None) -> list[dict]:
@@ -66,7 +61,7 @@ def iter_records(df: pd.DataFrame, columns: list[str] | None = None) -> Iterator
         return
     for start in range(0, len(df), CHUNK):
         sub = df.iloc[start:start + CHUNK]
-        data = [_column(sub[c]) for c in cols]
+        data = [plain_column(sub[c]) for c in cols]
         for row in zip(*data, strict=True):
             yield dict(zip(cols, row, strict=True))
 

@@ -369,7 +369,7 @@ def _cached(cache_dir: Path | None, f: Path, root, parts: tuple, parse, table_sc
                 return schema.validate(schema.share_strings(df, skip=("origin",)), table_schema, where)
     df = parse(f)
     if key:
-        value = {c: output.records_column(df[c]) for c in df.columns}
+        value = {c: output.plain_column(df[c]) for c in df.columns}
         # a typed column's values are text, whole numbers, numbers, booleans or nulls: JSON gives
         # them back as they are; an object column (inline codes) is checked
         if all(cache.json_exact(value[c]) for c in df.columns if df[c].dtype == object):

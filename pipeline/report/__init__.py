@@ -121,12 +121,11 @@ def _candidates_csv(path: Path, scored: Scored, cache_dir: Path | None) -> None:
             key = cache.key_of("candidates.csv", cache.code_digest(), digest, *columns) if digest else None
             kind = cache.result_kind("csv", str(lang))
             body = cache.read(kind, key, cache_dir) if key else None
+            raw = cache.inflate(body) if body is not None else None
             part = None
-            if body is not None:
-                with contextlib.suppress(zlib.error, UnicodeDecodeError):
-                    d = zlib.decompressobj()
-                    raw = d.decompress(body, 1 << 30)
-                    part = raw.decode("utf-8") if d.eof and not d.unconsumed_tail else None
+            if raw is not None:
+                with contextlib.suppress(UnicodeDecodeError):
+                    part = raw.decode("utf-8")
             if part is None:
                 buf = io.StringIO()
                 output.write_csv(buf, table.iloc[a:b], columns, header=False)

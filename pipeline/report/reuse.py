@@ -33,7 +33,6 @@ from pathlib import Path
 from pipeline import cache
 
 STAGE = "pages"
-_MAX_BYTES = 1 << 30  # what a stored language may expand to
 
 
 def page_key(v, views: Sequence, settings: Sequence, gates: Callable[[dict], bool]) -> str | None:
@@ -64,14 +63,13 @@ def read(folder: Path, lang: str, key: str, names: Sequence[str]) -> list[bytes]
     body = cache.read(cache.result_kind(STAGE, lang), key, folder)
     if body is None:
         return None
+    raw = cache.inflate(body)
+    if raw is None:
+        return None
+    head, sep, rest = raw.partition(b"\n")
     try:
-        d = zlib.decompressobj()
-        raw = d.decompress(body, _MAX_BYTES)
-        if d.unconsumed_tail or not d.eof:
-            return None
-        head, sep, rest = raw.partition(b"\n")
         files = json.loads(head) if sep else None
-    except (zlib.error, ValueError):
+    except ValueError:
         return None
     if not isinstance(files, list) or [f[0] if isinstance(f, list) and len(f) == 2 else None for f in files] \
             != list(names):
