@@ -83,15 +83,17 @@ def run(cfg: Config, out: str | None = None, fail_on: str | None = None, changed
     out_dir = Path(out) if out else cfg.resolve(cfg.section("report").get("out", "reports"))
     with OutputDir(out_dir) as stage:  # locks the folder: a second run into it exits 2 at once
         try:
-            return _run(cfg, stage, out_dir, fail_on or cfg.fail_on, changed_since, annotations, verbose)
+            rc, summary = _run(cfg, stage, out_dir, fail_on or cfg.fail_on, changed_since, annotations, verbose)
         except OSError as e:
             if e.errno is None:  # not the file system (a missing template is a bug: exit 3)
                 raise
             raise ConfigError(out_dir, f"cannot write the reports: {e.strerror or e}") from None
+    print(summary, file=sys.stderr)  # once the reports it speaks of are in place
+    return rc
 
 
 def _run(cfg: Config, stage: Path, out_dir: Path, fail_on: str, changed_since: str | None,
-         annotations: str | None, verbose: bool) -> int:
+         annotations: str | None, verbose: bool) -> tuple[int, str]:
     src8, src9 = cfg.paths("sources", "sfia8"), cfg.paths("sources", "sfia9")
     if not src8 and not src9:
         raise ConfigError(cfg.path, "[sources] names no sfia8 or sfia9 English sources")
@@ -134,8 +136,7 @@ def _run(cfg: Config, stage: Path, out_dir: Path, fail_on: str, changed_since: s
     if scoring.cache is not None:
         scoring.cache.bound()  # the pages just stored count towards cache_max_mb
     rc = gate(gating, fail_on)
-    print(summary_line(result.findings, fail_on, rc, changed_since), file=sys.stderr)
-    return rc
+    return rc, summary_line(result.findings, fail_on, rc, changed_since)
 
 
 def stats_cache(section: dict, cfg: Config, out_dir: Path) -> StatsCache | None:

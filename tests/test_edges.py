@@ -122,6 +122,62 @@ def test_a_full_disk_is_exit_2_and_keeps_the_previous_reports(tmp_path, capsys, 
     assert not list(tmp_path.glob(".reports.staging-*"))
 
 
+def test_a_write_back_error_at_commit_is_exit_2_and_keeps_the_previous_reports(tmp_path, capsys, monkeypatch):
+    # files in the staging folder are flushed once, just before it replaces the reports: an
+    # error there (a full disk met while writing back) must not leave half a set behind
+    proj = _sample(tmp_path)
+    out = tmp_path / "reports"
+    assert main(["run", "--config", str(proj / "qa.toml"), "--out", str(out), "--fail-on", "never"]) == 0
+    before = _hashes(out)
+    flushed = []
+
+    def failing(folder):
+        flushed.append(folder)
+        raise OSError(errno.ENOSPC, "No space left on device", str(folder))
+
+    monkeypatch.setattr(ioutil, "_syncfs", failing)
+    capsys.readouterr()
+    assert main(["run", "--config", str(proj / "qa.toml"), "--out", str(out), "--fail-on", "never"]) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert "No space left on device" in line and str(out) in line
+    assert flushed and flushed[0].name.startswith(".reports.staging-")
+    assert _hashes(out) == before
+    assert not list(tmp_path.glob(".reports.staging-*"))
+
+
+def test_reports_are_flushed_file_by_file_where_there_is_no_syncfs(tmp_path, monkeypatch):
+    proj = _sample(tmp_path)
+    synced: list[int] = []
+    real = ioutil.os.fsync
+    monkeypatch.setattr(ioutil, "_syncfs", lambda folder: False)
+    monkeypatch.setattr(ioutil.os, "fsync", lambda fd: (synced.append(fd), real(fd)))
+    out = tmp_path / "reports"
+    assert main(["run", "--config", str(proj / "qa.toml"), "--out", str(out), "--fail-on", "never"]) == 0
+    files = [p for p in out.rglob("*") if p.is_file()]
+    dirs = [p for p in out.rglob("*") if p.is_dir()]
+    # every file and folder of the set once, and the parent once after the swap
+    assert len(synced) >= len(files) + len(dirs) + 1
+
+
+def test_a_write_that_fails_in_the_staging_folder_leaves_no_half_file(tmp_path):
+    out = tmp_path / "reports"
+    with pytest.raises(RuntimeError):
+        with ioutil.OutputDir(out) as stage:
+            with ioutil.atomic_open(stage / "page.html") as fh:
+                fh.write("half a page")
+                raise RuntimeError("renderer failed")
+    assert not out.exists() and not list(tmp_path.glob(".reports.staging-*"))
+    with ioutil.OutputDir(out) as stage:
+        with pytest.raises(RuntimeError):
+            with ioutil.atomic_open(stage / "page.html") as fh:
+                fh.write("half a page")
+                raise RuntimeError("renderer failed")
+        assert not (stage / "page.html").exists()
+        ioutil.write_text(stage / "index.html", "whole")
+    assert (out / "index.html").read_text(encoding="utf-8") == "whole"
+    assert not (out / "page.html").exists()
+
+
 def test_check_on_an_empty_folder_and_score_on_a_folder_are_exit_2(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     assert main(["check", str(tmp_path / "empty")]) == 2
