@@ -365,6 +365,13 @@ def test_review_workbook_has_one_sheet_per_language(tmp_path):
     assert level3[tcol - 1].alignment.readingOrder == 2  # right-to-left in Excel
     assert level3[head.index("code")].value == "QA101" and level3[head.index("Phrase key")].value == "sfia9.CSMG.level.3"
     assert ws.sheet_view.rightToLeft and not wb["pl"].sheet_view.rightToLeft
+    # every cell wraps at the top, the reviewer's own columns too; in a right-to-left sheet the
+    # translation and the corrected translation read right to left, the other columns do not
+    for r in ws.iter_rows(min_row=2):
+        for name, c in zip(head, r, strict=True):
+            assert c.alignment.wrap_text and c.alignment.vertical == "top"
+            assert c.alignment.readingOrder == (2 if name in ("translation", "corrected translation") else 0)
+    assert all(c.font.bold for c in ws[1])
     assert ws.freeze_panes == "H2" and ws.auto_filter.ref.startswith("A1:")
     # one row per finding, worst first: pl has a warning (QA102) and an info (QA105)
     pl = wb["pl"]

@@ -244,6 +244,47 @@ def test_filled_in_workbook_survives_a_run_and_applies(tmp_path, capsys):
     assert overview.count('class="resolved state-resolved"') == 2
 
 
+def test_an_untouched_workbook_is_not_read_again_but_any_other_is(tmp_path, capsys, monkeypatch):
+    # the workbook a run wrote holds no decisions: the next run knows it by its digest in the run
+    # cache and does not read it; a workbook with other bytes (a reviewer's) is always read
+    from openpyxl import load_workbook
+
+    import pipeline.review.decisions as decisions_mod
+    from pipeline.report.xlsx import HEADERS
+    from pipeline.run import run
+
+    cfg = _sample(tmp_path)
+    out = tmp_path / "reports"
+    monkeypatch.setenv("SFIA_QA_CACHE", str(tmp_path / "cache"))
+    run(config.load(cfg), out=str(out), fail_on="never")
+    log = tmp_path / "reads.log"  # the workbook is written in a worker process: count in a file
+    real = decisions_mod.load_decisions
+
+    def counting(p, *a, **k):
+        with log.open("a", encoding="utf-8") as fh:
+            fh.write(f"{p}\n")
+        return real(p, *a, **k)
+
+    def reads() -> list[str]:
+        return log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+
+    monkeypatch.setattr(decisions_mod, "load_decisions", counting)
+    run(config.load(cfg), out=str(out), fail_on="never")
+    assert reads() == [] and not (out / "review-next.xlsx").exists()
+    wb = load_workbook(out / "review.xlsx")
+    wb["pl"].cell(2, HEADERS.index("decision") + 1).value = "fix"
+    wb.save(out / "review.xlsx")
+    filled = (out / "review.xlsx").read_bytes()
+    run(config.load(cfg), out=str(out), fail_on="never")
+    assert len(reads()) == 1 and (out / "review.xlsx").read_bytes() == filled
+    assert (out / "review-next.xlsx").is_file()
+    # without a run cache nothing is known of the old workbook: it is read
+    (out / "review.xlsx").write_bytes((out / "review-next.xlsx").read_bytes())
+    monkeypatch.setenv("SFIA_QA_CACHE", "off")
+    run(config.load(cfg), out=str(out), fail_on="never")
+    assert len(reads()) == 2 and not (out / "review-next.xlsx").exists()
+
+
 def test_workbook_with_an_incomplete_decision_is_kept_too(tmp_path, capsys):
     from openpyxl import load_workbook
 

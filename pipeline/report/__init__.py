@@ -37,6 +37,7 @@ lines changed since ``REF`` gate (fail junit test cases, get annotations, set th
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from collections.abc import Callable
@@ -169,10 +170,22 @@ def project_settings(root: Path | None, review: dict | None = None, key_pattern:
             "project": Path(root).resolve().name if root is not None else ""}
 
 
-def _write_workbook(out: Path, data: bytes, settings: dict) -> str:
+WORKBOOKS = "written_workbooks"  # run-cache kind: digests of the review workbooks runs wrote
+
+
+def _workbook_digest(data: bytes) -> str:
+    return hashlib.sha256(b"review.xlsx\0" + data).hexdigest()
+
+
+def _write_workbook(out: Path, data: bytes, settings: dict, cache_dir: Path | None = None) -> str:
     """``review.xlsx``, unless the one in the report folder holds decisions not yet applied: that
     one is kept and this run's goes to ``review-next.xlsx``. Returns what the reviewer must be told
-    (one line; empty when nothing): the caller prints it, in the process that talks to the user."""
+    (one line; empty when nothing): the caller prints it, in the process that talks to the user.
+
+    A workbook a run wrote holds no decisions; its digest is noted in the run cache, so an old
+    ``review.xlsx`` with the same bytes is known to be untouched without reading it (reading a
+    20-language workbook takes seconds). Any other workbook is read."""
+    from pipeline import cache
     from pipeline.errors import InputError
     from pipeline.review import ledger
     from pipeline.review.decisions import load_decisions
@@ -181,10 +194,16 @@ def _write_workbook(out: Path, data: bytes, settings: dict) -> str:
     pending, problem = 0, ""
     if old.is_file():
         try:
-            done = ledger.fingerprints(settings["log"])
-            pending = sum(1 for d in load_decisions(old) if d.fingerprint not in done)
-        except InputError as e:  # a decision the reviewer left incomplete is still their work: keep it
-            pending, problem = 1, f" ({e.line()})"
+            untouched = cache_dir is not None and cache.read(WORKBOOKS, _workbook_digest(old.read_bytes()),
+                                                             cache_dir) is not None
+        except OSError:
+            untouched = False
+        if not untouched:
+            try:
+                done = ledger.fingerprints(settings["log"])
+                pending = sum(1 for d in load_decisions(old) if d.fingerprint not in done)
+            except InputError as e:  # a decision the reviewer left incomplete is still their work: keep it
+                pending, problem = 1, f" ({e.line()})"
     if pending:
         write_bytes(out / "review.xlsx", old.read_bytes())
         write_bytes(out / "review-next.xlsx", data)
@@ -192,6 +211,8 @@ def _write_workbook(out: Path, data: bytes, settings: dict) -> str:
         return (f"sfia-qa: {old} holds {what}{problem}: kept it; this run's workbook is review-next.xlsx "
                 f"(apply with: sfia-qa review apply {old})")
     write_bytes(out / "review.xlsx", data)
+    if cache_dir is not None:
+        cache.write(WORKBOOKS, _workbook_digest(data), b"", cache_dir)
     return ""
 
 
@@ -266,7 +287,7 @@ def write_reports(result: RunResult, out: Path, fail_on: str = "error", changed_
     # process writes the score files (thousands of small drafts: mostly waiting for the disk, so
     # a third process keeps both cores busy) and the CI files meanwhile
     shared: list[Callable[[], object]] = [
-        lambda: _write_workbook(out, review_workbook(views), settings),
+        lambda: _write_workbook(out, review_workbook(views), settings, cache),
         lambda: write_tables(result, out, findings),
     ]
     jobs: list = [*shared, *views]

@@ -64,45 +64,60 @@ def rows_of(v: LangView) -> list[tuple]:
 
 def review_workbook(views: list[LangView]) -> bytes:
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    wb = Workbook()
-    wb.remove(wb.active)
+    # write-only mode: rows stream into the sheet's XML as they are appended, rather than a
+    # cell object per value kept for the whole workbook (three times faster at 20 languages)
+    wb = Workbook(write_only=True)
     if not views:
         wb.create_sheet("no languages")
     bold = Font(bold=True)
     head_fill = PatternFill("solid", fgColor="DDDDDD")
     wrap = Alignment(wrap_text=True, vertical="top")
     wrap_rtl = Alignment(wrap_text=True, vertical="top", horizontal="right", readingOrder=2)
+    last = get_column_letter(len(HEADERS))
     for v in views:
         ws = wb.create_sheet(title=v.lang[:31])
+        # what the sheet XML holds before its rows: column widths, view (frozen keys, direction)
         for j, name in enumerate(HEADERS, start=1):
-            c = ws.cell(row=1, column=j, value=name)
-            c.font, c.fill = bold, head_fill
-            ws.column_dimensions[c.column_letter].width = WIDTHS.get(name, 10)
-        rtl = v.direction == "rtl"
-        if rtl:
+            ws.column_dimensions[get_column_letter(j)].width = WIDTHS.get(name, 10)
+        if v.direction == "rtl":
             ws.sheet_view.rightToLeft = True
-        styles = [wrap_rtl if rtl and name in TARGET_COLS else wrap for name in HEADERS]
-        # Cells are written by row and column number: ws[row] and ws.max_row scan the whole
-        # sheet on every call, which made a 2,000-segment language take half a minute.
+        ws.freeze_panes = FROZEN
+        head = []
+        for name in HEADERS:
+            c = WriteOnlyCell(ws, value=name)
+            c.font, c.fill = bold, head_fill
+            head.append(c)
+        ws.append(head)
+        # each column's style registered once; a cell takes the registered style's id (openpyxl
+        # registers a style on every assignment otherwise: two thirds of the workbook's time)
+        protos = []
+        for name in HEADERS:
+            p = WriteOnlyCell(ws)
+            p.alignment = wrap_rtl if v.direction == "rtl" and name in TARGET_COLS else wrap
+            protos.append(p._style)
         i = 1
         for values in rows_of(v):
             i += 1
-            for j, (x, style) in enumerate(zip(values, styles, strict=True), start=1):
-                c = ws.cell(row=i, column=j, value=_cell(x))
+            row = []
+            for x, style in zip(values, protos, strict=True):
+                c = WriteOnlyCell(ws, value=_cell(x))
                 if c.data_type == "f":  # data is text: a translation starting with '=' is no formula
                     c.data_type = "s"
-                c.alignment = style
-        ws.freeze_panes = FROZEN
-        ws.auto_filter.ref = f"A1:{ws.cell(row=1, column=len(HEADERS)).column_letter}{i}"
+                c._style = style
+                row.append(c)
+            ws.append(row)
+        ws.auto_filter.ref = f"A1:{last}{i}"
         choices = ",".join(DECISION_CHOICES)
         dv = DataValidation(type="list", formula1=f'"{choices}"', allow_blank=True)
-        ws.add_data_validation(dv)
         if i > 1:
-            letter = ws.cell(row=1, column=HEADERS.index("decision") + 1).column_letter
+            letter = get_column_letter(HEADERS.index("decision") + 1)
             dv.add(f"{letter}2:{letter}{i}")
+        ws.data_validations.append(dv)
     wb.properties.creator = "sfia-qa"
     wb.properties.created = EPOCH
     buf = io.BytesIO()
