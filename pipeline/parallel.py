@@ -14,9 +14,10 @@ all of it off (the same results, in one process), e.g. to profile.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import TypeVar
 
@@ -93,3 +94,25 @@ def map_forked(fn: Callable[[T], R], items: Sequence[T], cost: Callable[[T], flo
             return [results[i] for i in range(len(items))]
     finally:
         _JOB.clear()
+
+
+@contextlib.contextmanager
+def aside(fn: Callable[[], R]) -> Iterator[Callable[[], R]]:
+    """``fn()`` in one forked process while this one goes on with work that does not need its
+    result (so a second CPU is not idle while this process works alone); the context gives a
+    function that waits for the result (an exception in ``fn`` is raised there). On one CPU, or
+    inside a worker, ``fn()`` runs when its result is asked for. Leaving the context without
+    asking waits for ``fn`` too: it never outlives the block."""
+    if cpus() < 2 or "fork" not in mp.get_all_start_methods():
+        yield fn
+        return
+    _JOB.update(fn=lambda _: fn(), items=[None])
+    try:
+        pool = ProcessPoolExecutor(1, mp_context=mp.get_context("fork"), initializer=_start_worker)
+        future = pool.submit(_call, 0)
+    finally:
+        _JOB.clear()  # the child has its own copy of the job: this process's may be reused
+    try:
+        yield future.result
+    finally:
+        pool.shutdown(wait=True)

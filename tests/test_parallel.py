@@ -44,6 +44,60 @@ def test_an_error_in_a_share_is_raised_here(monkeypatch):
         parallel.map_forked(boom, [1, 2, 3])
 
 
+def test_work_aside_runs_in_another_process_while_this_one_goes_on(monkeypatch, tmp_path):
+    monkeypatch.setattr(parallel, "MAX_WORKERS", 2)
+    monkeypatch.delenv("SFIA_QA_WORKERS", raising=False)
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("one CPU: nothing runs aside")
+    started = tmp_path / "started"
+
+    def aside_work():
+        started.write_text("yes", encoding="utf-8")
+        return os.getpid(), parallel.cpus()
+
+    with parallel.aside(aside_work) as result:
+        # this process is free meanwhile, and may share work out to workers of its own
+        assert parallel.map_forked(lambda x: x * 2, [1, 2, 3]) == [2, 4, 6]
+        pid, inner = result()
+    assert started.read_text(encoding="utf-8") == "yes"
+    assert pid != os.getpid() and inner == 1  # no pool inside the aside process either
+
+
+def test_an_error_aside_is_raised_where_its_result_is_asked_for(monkeypatch):
+    monkeypatch.setattr(parallel, "cpus", lambda: 2)
+
+    def fails():
+        raise ValueError("the tables could not be written")
+
+    with parallel.aside(fails) as result:
+        with pytest.raises(ValueError, match="tables could not be written"):
+            result()
+
+
+def test_work_aside_is_done_before_the_block_ends_even_unasked(monkeypatch, tmp_path):
+    monkeypatch.setattr(parallel, "cpus", lambda: 2)
+    done = tmp_path / "done"
+
+    def slow():
+        import time
+
+        time.sleep(0.3)
+        done.write_text("written", encoding="utf-8")
+
+    with parallel.aside(slow):
+        pass
+    assert done.read_text(encoding="utf-8") == "written"
+
+
+def test_work_aside_on_one_cpu_runs_here_when_asked(monkeypatch):
+    monkeypatch.setenv("SFIA_QA_WORKERS", "1")
+    calls = []
+    with parallel.aside(lambda: calls.append(os.getpid()) or "ok") as result:
+        assert calls == []
+        assert result() == "ok"
+    assert calls == [os.getpid()]
+
+
 def test_sfia_qa_workers_1_means_one_process(monkeypatch):
     monkeypatch.setenv("SFIA_QA_WORKERS", "1")
     assert parallel.cpus() == 1

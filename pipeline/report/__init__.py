@@ -233,79 +233,81 @@ def write_reports(result: RunResult, out: Path, fail_on: str = "error", changed_
     def gates(f: dict) -> bool:
         return _gate_key(f) in gate_keys
 
-    views = model.build(result, findings, settings)
-    for v in views:
-        systems = (v.scores or {}).get("systems") or []
-        v.chart = leaderboard_svg(ci.leaderboard(systems)) if systems else ""
-    info = {"fail_on": fail_on, "changed_since": changed_since, "gates": gates,
-            "leaderboard": ci.leaderboard, "threshold": settings["lqa_threshold"]}
-    env = html.environment()
-    html.warm(env)
-    write_text(out / "index.html", html.render_index(env, views, info))
-    key_settings = (fail_on, str(changed_since or ""), settings["lqa_threshold"])
+    # the tables need no view: one process writes them while this one builds the views
+    with parallel.aside(lambda: write_tables(result, out, findings)) as tables_written:
+        views = model.build(result, findings, settings)
+        for v in views:
+            systems = (v.scores or {}).get("systems") or []
+            v.chart = leaderboard_svg(ci.leaderboard(systems)) if systems else ""
+        info = {"fail_on": fail_on, "changed_since": changed_since, "gates": gates,
+                "leaderboard": ci.leaderboard, "threshold": settings["lqa_threshold"]}
+        env = html.environment()
+        html.warm(env)
+        write_text(out / "index.html", html.render_index(env, views, info))
+        key_settings = (fail_on, str(changed_since or ""), settings["lqa_threshold"])
 
-    scored_langs = set(result.scored.candidates["lang"]) if len(result.scored.candidates) else set()
-    # a language's drafts are written in its own job (thousands of small files: shared by both
-    # workers); drafts of a language without a view, if any, by this process
-    drafts = result.scored.drafts
-    draft_langs = drafts["lang"].astype(str) if len(drafts) else pd.Series([], dtype=object)
-    viewed = {v.lang for v in views}
+        scored_langs = set(result.scored.candidates["lang"]) if len(result.scored.candidates) else set()
+        # a language's drafts are written in its own job (thousands of small files: shared by both
+        # workers); drafts of a language without a view, if any, by this process
+        drafts = result.scored.drafts
+        draft_langs = drafts["lang"].astype(str) if len(drafts) else pd.Series([], dtype=object)
+        viewed = {v.lang for v in views}
 
-    def pages_of(v) -> bool:
-        if len(drafts):
-            write_drafts(drafts[(draft_langs == v.lang).to_numpy()], out)
-        pages: list[tuple[str, Callable[[], str]]] = [(v.page, lambda: html.render_lang(env, v, views, info))]
-        if v.rows:
-            pages.append((v.search_page, lambda: html.render_search(env, v, views, info, "en" if v.source else "tgt")))
-            if not v.source:
-                pages.append((f"{v.folder}/search-en.html", lambda: html.render_search(env, v, views, info, "en")))
-        for s in v.skills:
-            pages.append((s.page, partial(html.render_skill, env, v, s, views, info)))
-        # the candidates the pages show are in the key as the digest of what they were scored from
-        scored = result.scored.digests.get(v.lang, "")
-        key = reuse.page_key(v, views, (*key_settings, scored), gates) \
-            if cache is not None and (scored or v.lang not in scored_langs) else None
-        kept = reuse.read(cache, v.lang, key, [name for name, _ in pages]) \
-            if cache is not None and key is not None else None
-        if kept is not None:
-            for (name, _), data in zip(pages, kept, strict=True):
+        def pages_of(v) -> bool:
+            if len(drafts):
+                write_drafts(drafts[(draft_langs == v.lang).to_numpy()], out)
+            pages: list[tuple[str, Callable[[], str]]] = [(v.page, lambda: html.render_lang(env, v, views, info))]
+            if v.rows:
+                pages.append((v.search_page, lambda: html.render_search(env, v, views, info, "en" if v.source else "tgt")))
+                if not v.source:
+                    pages.append((f"{v.folder}/search-en.html", lambda: html.render_search(env, v, views, info, "en")))
+            for s in v.skills:
+                pages.append((s.page, partial(html.render_skill, env, v, s, views, info)))
+            # the candidates the pages show are in the key as the digest of what they were scored from
+            scored = result.scored.digests.get(v.lang, "")
+            key = reuse.page_key(v, views, (*key_settings, scored), gates) \
+                if cache is not None and (scored or v.lang not in scored_langs) else None
+            kept = reuse.read(cache, v.lang, key, [name for name, _ in pages]) \
+                if cache is not None and key is not None else None
+            if kept is not None:
+                for (name, _), data in zip(pages, kept, strict=True):
+                    write_bytes(out / name, data)
+                return True
+            model.attach_candidates(v, result.scored.candidates)
+            written = []
+            for name, render in pages:
+                data = render().encode("utf-8")
                 write_bytes(out / name, data)
-            return True
-        model.attach_candidates(v, result.scored.candidates)
-        written = []
-        for name, render in pages:
-            data = render().encode("utf-8")
-            write_bytes(out / name, data)
-            written.append((name, data))
-        if cache is not None and key is not None:
-            reuse.write(cache, v.lang, key, written)
-        model.detach_candidates(v)
-        return False
+                written.append((name, data))
+            if cache is not None and key is not None:
+                reuse.write(cache, v.lang, key, written)
+            model.detach_candidates(v)
+            return False
 
-    # the work of the stage as jobs for the worker processes (pipeline.parallel): a language's
-    # pages (each its own job), the tables and the review workbook, the largest first; this
-    # process writes the score files (thousands of small drafts: mostly waiting for the disk, so
-    # a third process keeps both cores busy) and the CI files meanwhile
-    shared: list[Callable[[], object]] = [
-        lambda: _write_workbook(out, review_workbook(views), settings, cache),
-        lambda: write_tables(result, out, findings),
-    ]
-    jobs: list = [*shared, *views]
+        # the work of the stage as jobs for the worker processes (pipeline.parallel): a language's
+        # pages (each its own job) and the review workbook, the largest first; this
+        # process writes the score files (thousands of small drafts: mostly waiting for the disk, so
+        # a third process keeps both cores busy) and the CI files meanwhile
+        shared: list[Callable[[], object]] = [
+            lambda: _write_workbook(out, review_workbook(views), settings, cache),
+        ]
+        jobs: list = [*shared, *views]
 
-    def run_job(job) -> object:
-        return pages_of(job) if isinstance(job, model.LangView) else job()
+        def run_job(job) -> object:
+            return pages_of(job) if isinstance(job, model.LangView) else job()
 
-    def meanwhile() -> None:
-        write_scores(result.scored, out, cache)
-        if len(drafts):
-            write_drafts(drafts[(~draft_langs.isin(viewed)).to_numpy()], out)
-        write_text(out / "junit.xml", ci.junit_xml(views, fail_on, gates))
-        write_text(out / "summary.md", ci.summary_md(views, fail_on, gates, changed_since))
+        def meanwhile() -> None:
+            write_scores(result.scored, out, cache)
+            if len(drafts):
+                write_drafts(drafts[(~draft_langs.isin(viewed)).to_numpy()], out)
+            write_text(out / "junit.xml", ci.junit_xml(views, fail_on, gates))
+            write_text(out / "summary.md", ci.summary_md(views, fail_on, gates, changed_since))
 
-    with progress(None, "report pages", verbose=verbose, total=len(views), unit="language") as bar:
-        reused: list = parallel.map_forked(
-            run_job, jobs, cost=lambda j: len(j.rows) if isinstance(j, model.LangView) else 10**9,
-            done=lambda j: bar.update() if isinstance(j, model.LangView) else None, meanwhile=meanwhile)
+        with progress(None, "report pages", verbose=verbose, total=len(views), unit="language") as bar:
+            reused: list = parallel.map_forked(
+                run_job, jobs, cost=lambda j: len(j.rows) if isinstance(j, model.LangView) else 10**9,
+                done=lambda j: bar.update() if isinstance(j, model.LangView) else None, meanwhile=meanwhile)
+        tables_written()
     for said in reused[:len(shared)]:  # what a shared job has to tell (the workbook kept)
         if isinstance(said, str) and said:
             print(said, file=sys.stderr)
