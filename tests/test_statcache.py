@@ -281,6 +281,52 @@ def _units():
             u("cs", "Řídí tým  podpory.", 1)]
 
 
+def test_one_unit_checks_run_again_only_on_the_units_that_changed(tmp_path, monkeypatch):
+    """When a language changed, its unchanged units' one-unit findings come from the earlier run;
+    page and corpus checks still see every unit; the findings are those of a fresh check."""
+    import dataclasses
+
+    from pipeline.checks import runner
+    from pipeline.checks.settings import settings_from as check_settings
+    from pipeline.checks.units import Unit
+
+    monkeypatch.setenv("SFIA_QA_WORKERS", "1")  # count the rules' calls in this process
+    plain = check_settings({}, "qa.toml")
+
+    def u(item, target):
+        return Unit("pl", 9, "CSMG", "level", 3, item, f"Manages the service desk  team {item}.", target,
+                    f"pl.txt:{item}")
+    units = [u(i, f"zarządza zespołem  {i}h") for i in range(1, 41)]
+    calls: list[str] = []
+    real = runner._unit_findings
+
+    def counting(c, unit, *a):
+        calls.append(unit.origin)
+        return real(c, unit, *a)
+
+    monkeypatch.setattr(runner, "_unit_findings", counting)
+    first = runner.check_units(units, plain, memo=tmp_path).findings
+    assert first.equals(runner.check_units(units, plain).findings) and len(first)
+    per_unit = len(calls) // len(units)  # the one-unit checks that ran on each unit
+    assert per_unit >= 5 and len(calls) == per_unit * len(units)
+
+    calls.clear()
+    edited = list(units)
+    edited[6] = dataclasses.replace(units[6], target="Zarządza zespołem 7h.")  # a reviewer's fix
+    got = runner.check_units(edited, plain, memo=tmp_path).findings
+    assert calls == ["pl.txt:7"] * per_unit  # the edited unit only
+    assert got.equals(runner.check_units(edited, plain).findings)
+    assert not got.equals(first)
+    calls.clear()
+    # a damaged or foreign entry is never believed: every unit is checked again
+    for p in tmp_path.glob("result_checkunit_*/*.bin"):
+        p.write_bytes(p.read_bytes()[:-3] + b"xyz")
+    edited[7] = dataclasses.replace(units[7], target="Zarządza zespołem 8h.")
+    got = runner.check_units(edited, plain, memo=tmp_path).findings
+    assert len(calls) == per_unit * len(units)
+    assert got.equals(runner.check_units(edited, plain).findings)
+
+
 def test_stored_findings_follow_settings_units_and_code(tmp_path, monkeypatch):
     """A language's findings come back from the cache only for the very inputs they were made of."""
     from pipeline import cache

@@ -14,6 +14,7 @@ import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -157,18 +158,27 @@ def check_units(units: list[Unit], settings: Settings, english: Sequence[Unit] =
                 return kept
         if lazy is not None and stands_for is not None:
             pools_l["candidate"] = lazy.units(lang)
+        # something of the language changed: the one-unit checks of its units that did not
+        # change come from the earlier run's findings per unit
+        units_memo = UnitMemo(memo, common, lang) if common is not None else None
         out = []
         for c in checks:
             pool = pools_l[c.scope] if settings.is_enabled(c, lang) else []
             if not pool:
                 continue
             opts = settings.opts(c)
+            severity = settings.severity.get(c.code)
+            if units_memo is not None and c.scope in _PER_UNIT:
+                for u in pool:
+                    out += units_memo.findings(c, u, partial(_unit_findings, c, u, env, opts, severity))
+                continue
             for h in _hits(c, pool, env, opts):
-                out.append(finding(c, message=h.message, evidence=h.evidence,
-                                   severity=settings.severity.get(c.code), **h.unit.where))
+                out.append(finding(c, message=h.message, evidence=h.evidence, severity=severity, **h.unit.where))
         registry.finish()
         if key is not None:
             cache.write_json(cache.result_kind("check", lang), key, out, memo, keep=cache.RESULT_KEEP)
+        if units_memo is not None:
+            units_memo.store()
         return out
 
     def size(lang: str) -> int:
@@ -221,6 +231,64 @@ def _memo_key(common: str, lang: str, pools: dict[str, list[Unit]], candidates: 
         h.update(b"\0scope " + scope.encode() + b" " + repr(ids).encode())
     h.update(b"\0units " + repr(values).encode("utf-8", "surrogatepass"))
     return h.hexdigest()
+
+
+def _unit_findings(c: Check, u: Unit, env: Env, opts: dict, severity: str | None) -> list[dict]:
+    func = c.func
+    assert func is not None
+    return [finding(c, message=h.message, evidence=h.evidence, severity=severity, **h.unit.where)
+            for h in func(u, env, opts) or ()]
+
+
+class UnitMemo:
+    """The findings of the one-unit checks (scopes ``segment``, ``source``, ``candidate``,
+    ``draft``) per unit of one language, kept in the run cache between runs: when one skill of a
+    language changes, its other units need not be checked again by those rules (the page and
+    corpus checks still see the whole language).
+
+    A unit is known by a digest of its scope and every field (:data:`UNIT_FIELDS`); the entry is
+    valid only under the same ``common`` digest (code, language data, settings, the skills, the
+    checks that run, the dictionaries), so a unit found in it had every one-unit check of its
+    scope run on it, and a check it lists no findings for found none. What is stored is this
+    run's units only. An entry of the wrong shape is ignored, never believed."""
+
+    def __init__(self, folder: Path | None, common: str, lang: str):
+        self.folder = folder
+        self.kind = cache.result_kind("checkunit", lang)
+        self.key = cache.key_of(common, "one-unit findings", lang)
+        old = cache.read_json(self.kind, self.key, folder) if folder is not None else None
+        self.old: dict = old if isinstance(old, dict) else {}
+        self.new: dict[str, dict[str, list]] = {}
+        self._digests: dict[int, str] = {}
+        self.reused = self.checked = 0
+
+    def _digest(self, scope: str, u: Unit) -> str:
+        d = self._digests.get(id(u))
+        if d is None:
+            body = repr((scope, _UNIT_VALUES(u))).encode("utf-8", "surrogatepass")
+            d = self._digests[id(u)] = hashlib.sha256(body).hexdigest()[:32]
+        return d
+
+    def findings(self, c: Check, u: Unit, compute: Callable[[], list[dict]]) -> list[dict]:
+        d = self._digest(c.scope, u)
+        entry = self.new.setdefault(d, {})
+        was = self.old.get(d)
+        if isinstance(was, dict):
+            kept = was.get(c.code, [])
+            if isinstance(kept, list) and all(isinstance(f, dict) and set(f) == FINDING_KEYS for f in kept):
+                self.reused += 1
+                if kept:
+                    entry[c.code] = kept
+                return kept
+        self.checked += 1
+        fresh = compute()
+        if fresh:
+            entry[c.code] = fresh
+        return fresh
+
+    def store(self) -> None:
+        if self.folder is not None and self.checked:
+            cache.write_json(self.kind, self.key, self.new, self.folder, keep=1)
 
 
 def _unused(settings: Settings, used: list[int], report_unused) -> list[dict]:
