@@ -73,6 +73,46 @@ def test_only_the_changed_pairs_are_computed(tmp_path):
     assert cache.misses == 4  # one new pair, for BLEU, TER, chrF and chrF++
 
 
+def test_a_changed_reference_measures_consensus_and_signals_from_what_was_kept(tmp_path, monkeypatch):
+    """Consensus and signals do not read the reference: when only the translation changed, an
+    earlier run's are used (the numbers are the fresh ones); a changed candidate measures them
+    again; a damaged entry is never believed."""
+    from pipeline.score import consensus as consensus_mod
+    from pipeline.score import leaderboard
+    from pipeline.score import signals as signals_mod
+
+    corpus = _corpus(60)
+    cache = statcache.StatsCache(tmp_path)
+    assert score(corpus, _settings(cache)) == _plain(corpus)
+    assert len(list(tmp_path.glob("result_free_*/*.bin"))) == 1
+
+    corpus.refs[0][7] = "Zupełnie inne tłumaczenie końcowe tego segmentu."  # a translator's edit
+    want = _plain(corpus)
+    real_cons, real_detect = consensus_mod.consensus, signals_mod.detect
+    monkeypatch.setattr(consensus_mod, "consensus", lambda *a, **k: pytest.fail("consensus measured again"))
+    monkeypatch.setattr(signals_mod, "detect", lambda *a, **k: pytest.fail("signals measured again"))
+    got = score(corpus, _settings(cache))
+    assert got == want
+
+    monkeypatch.setattr(consensus_mod, "consensus", real_cons)
+    monkeypatch.setattr(signals_mod, "detect", real_detect)
+    corpus.systems["mt2"][3] = "Całkiem nowe tłumaczenie tego segmentu."
+    want = _plain(corpus)
+    calls = []
+    monkeypatch.setattr(leaderboard.S, "detect", lambda *a, **k: (calls.append(1), real_detect(*a, **k))[1])
+    assert score(corpus, _settings(cache)) == want and len(calls) == 1
+
+    for p in tmp_path.glob("result_free_*/*.bin"):  # damaged: measured again
+        data = bytearray(p.read_bytes())
+        data[-4] ^= 0x10
+        p.write_bytes(bytes(data))
+    corpus.refs[0][8] = "Jeszcze jedno tłumaczenie końcowe."
+    monkeypatch.setattr(leaderboard.S, "detect", real_detect)
+    want = _plain(corpus)
+    monkeypatch.setattr(leaderboard.S, "detect", lambda *a, **k: (calls.append(1), real_detect(*a, **k))[1])
+    assert score(corpus, _settings(cache)) == want and len(calls) == 2
+
+
 def _packs(folder: Path) -> list[Path]:
     return sorted((folder / "stats").glob("*/*.pack"))
 

@@ -68,14 +68,24 @@ def _measure(corpus: Corpus, st: Settings, names: list[str], texts: list, scored
     cache = st.cache.scope(corpus.lang or "") if st.cache is not None else None  # one language's entries
     job = M.Extraction({m: o for m, o in metric_objs.items() if m not in family}, hyps, st.workers,
                        cache=cache, refs=refs)
-    # each segment's candidates and reference counted once, for consensus and chrF alike
-    pos = {k: j for j, k in enumerate(scored)}
-    counted = M.count_texts([[*(t for t in seg if t is not None), *((h[pos[k]] for h in hyps.values()) if k in pos else ()),
-                              *((r[pos[k]] for r in refs) if k in pos else ())] for k, seg in enumerate(texts)])
-    cons = consensus_mod.consensus(texts, counted)
-    family_stats = M.chrf_family_cached({m: metric_objs[m] for m in family}, hyps, refs, counted, scored, cache)
-    sig_opts = st.signals if not job.parallel else S.Options(**{**st.signals.__dict__, "langid_workers": 1})
-    sig = S.detect(texts, corpus.sources, corpus.lang, sig_opts)
+    free_key = _free_key(corpus, st, texts)
+    kept = _kept_free(st, corpus, free_key, texts)
+    if kept is None:
+        # each segment's candidates and reference counted once, for consensus and chrF alike
+        pos = {k: j for j, k in enumerate(scored)}
+        counted = M.count_texts([[*(t for t in seg if t is not None),
+                                  *((h[pos[k]] for h in hyps.values()) if k in pos else ()),
+                                  *((r[pos[k]] for r in refs) if k in pos else ())] for k, seg in enumerate(texts)])
+        cons = consensus_mod.consensus(texts, counted)
+        family_stats = M.chrf_family_cached({m: metric_objs[m] for m in family}, hyps, refs, counted, scored, cache)
+        sig_opts = st.signals if not job.parallel else S.Options(**{**st.signals.__dict__, "langid_workers": 1})
+        sig = S.detect(texts, corpus.sources, corpus.lang, sig_opts)
+        _keep_free(st, corpus, free_key, cons, sig)
+    else:
+        # the candidates and the English are as before (the reference changed): consensus and
+        # signals as measured then; chrF counts only the segments whose statistics are not cached
+        cons, sig = kept
+        family_stats = M.chrf_family_cached({m: metric_objs[m] for m in family}, hyps, refs, None, None, cache)
     stats = job.result()
     stats.update(family_stats)
     if cache is not None:
@@ -93,6 +103,53 @@ def _measure(corpus: Corpus, st: Settings, names: list[str], texts: list, scored
         for k, v in zip(scored, M.sentence_scores(metric_objs["chrf"], stats["chrf"][s]), strict=True):
             sent_chrf[s][k] = v
     return _Measured(results, sigs, sent_chrf, baseline, cons, sig)
+
+
+def _free_key(corpus: Corpus, st: Settings, texts: list) -> str | None:
+    """The key of a language's reference-free measures (consensus and signals): what they are
+    computed from, the candidates, the English, the language and the signal settings (not how many
+    processes identify languages), with the code. None without a cache."""
+    from pipeline import cache as run_cache
+
+    if st.cache is None:
+        return None
+    opts = sorted({**st.signals.__dict__, "langid_workers": None}.items())
+    sources = list(corpus.sources) if corpus.sources is not None else None
+    return run_cache.key_of(run_cache.code_digest(), "consensus and signals", corpus.lang or "",
+                            repr(texts), repr(sources), repr(opts))
+
+
+def _kept_free(st: Settings, corpus: Corpus, key: str | None, texts: list) -> tuple[list, list] | None:
+    """Consensus and signals an earlier run measured from the very same inputs, or None. Checked
+    to have the shape of the segments before it is believed."""
+    from pipeline import cache as run_cache
+
+    if key is None or st.cache is None:
+        return None
+    got = run_cache.read_json(run_cache.result_kind("free", corpus.lang or ""), key, st.cache.folder)
+    if not (isinstance(got, dict) and isinstance(got.get("cons"), list) and isinstance(got.get("sig"), list)):
+        return None
+    cons, sig = got["cons"], got["sig"]
+    if len(cons) != len(texts) or len(sig) != len(texts):
+        return None
+    for seg, c, g in zip(texts, cons, sig, strict=True):
+        if not (isinstance(c, list) and isinstance(g, list) and len(c) == len(seg) == len(g)):
+            return None
+        if not all(x is None or isinstance(x, float) for x in c):
+            return None
+        if not all(isinstance(d, dict) and all(isinstance(v, str) for v in d.values()) for d in g):
+            return None
+    return cons, sig
+
+
+def _keep_free(st: Settings, corpus: Corpus, key: str | None, cons: list, sig: list) -> None:
+    from pipeline import cache as run_cache
+
+    value = {"cons": cons, "sig": sig}
+    if key is not None and st.cache is not None and run_cache.json_exact(value):
+        st.cache.ensure()  # the folder made (and marked as a cache) as the statistics' writes make it
+        run_cache.write_json(run_cache.result_kind("free", corpus.lang or ""), key, value, st.cache.folder,
+                             keep=run_cache.RESULT_KEEP, checked=True)
 
 
 def _ranks(names: list[str], texts: list, sig: list[dict], cons: list) -> tuple[dict[int, int], set[int]]:
