@@ -109,7 +109,7 @@ def align_sequences(a: Sequence, b: Sequence, score: Callable[[int, int], float]
 def _index(df: pd.DataFrame) -> dict[str, dict[str, list[dict]]]:
     """skill -> element -> segment records sorted by level/item (plain dicts: fast to walk)."""
     out: dict[str, dict[str, list[dict]]] = {}
-    for rec in df.to_dict("records"):
+    for rec in schema.rows(df):
         out.setdefault(rec["skill"], {}).setdefault(rec["element"], []).append(rec)
     for elements in out.values():
         for recs in elements.values():

@@ -312,6 +312,24 @@ def sort_key_frame(df: pd.DataFrame) -> pd.DataFrame:
 # --- small value helpers every stage uses ---------------------------------------------------
 
 
+def rows(df: pd.DataFrame) -> list[dict]:
+    """The table's rows as dicts, as ``df.to_dict("records")`` gives them (a typed column's
+    missing value None, NaN of a float column NaN), made column by column instead of cell by
+    cell: several times faster on the alignment and candidate tables."""
+    cols = list(df.columns)
+    data = []
+    for c in cols:
+        s = df[c]
+        if isinstance(s.dtype, pd.api.extensions.ExtensionDtype):
+            missing = s.isna().to_numpy()
+            data.append([None if m else v for v, m in zip(s.astype(object).tolist(), missing, strict=True)])
+        else:
+            data.append(s.tolist())
+    return [dict(zip(cols, row, strict=True)) for row in zip(*data, strict=True)] if cols \
+        else [{} for _ in range(len(df))]
+
+
+
 def na(v) -> bool:
     """True for None, NaN and pandas' NA (a cell with no value)."""
     if v is None:

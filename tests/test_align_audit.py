@@ -134,3 +134,32 @@ def test_flipped_guidance_marker_on_the_sample_page_is_one_finding(sample, root,
     assert df.message[0] == ("The guidance notes section is marked (unchanged) but its English changed "
                              "between SFIA 8 and SFIA 9 in paragraph 1, activities 2-7. Check that the "
                              "translation follows the new English and mark the section (modified).")
+
+
+def test_table_rows_are_the_cells_values_with_none_for_a_missing_one():
+    # schema.rows is how the stages walk tables (alignment, candidates, drafts): every typed
+    # column's missing value is None, a float column's NaN stays NaN, numbers are Python's own
+    import math
+
+    import numpy as np
+    import pandas as pd
+
+    df = pd.DataFrame({
+        "text": pd.array(["Zarządza.", None], dtype="string"),
+        "level": pd.array([3, None], dtype="Int64"),
+        "keyed": pd.array([True, None], dtype="boolean"),
+        "score": pd.array([0.5, None], dtype="Float64"),
+        "codes": [({"id": "1", "kind": "ph"},), None],
+        "ratio": np.array([1.25, np.nan]),
+        "line": np.array([7, 8], dtype="int64"),
+        "flag": np.array([False, True]),
+    })
+    got = schema.rows(df)
+    assert got[0] == {"text": "Zarządza.", "level": 3, "keyed": True, "score": 0.5,
+                      "codes": ({"id": "1", "kind": "ph"},), "ratio": 1.25, "line": 7, "flag": False}
+    assert [type(v) for v in got[0].values()] == [str, int, bool, float, tuple, float, int, bool]
+    second = got[1]
+    assert math.isnan(second.pop("ratio"))
+    assert second == {"text": None, "level": None, "keyed": None, "score": None, "codes": None,
+                      "line": 8, "flag": True}
+    assert schema.rows(df.iloc[:0]) == [] and schema.rows(df[[]]) == [{}, {}]

@@ -117,4 +117,4 @@ def units_from_drafts(drafts: pd.DataFrame) -> list[Unit]:
     return [Unit(lang=d["lang"], framework=9, skill=d["skill"], element=d["element"], level=_int(d["level"]),
                  item=_int(d["item"]), source=None, target=_str(d["text"]), origin=None, drift=_str(d["drift"]),
                  marker=d["marker"], extra={"key": d["key"], "taken_from": _str(d["taken_from"])})
-            for d in drafts.to_dict("records")]
+            for d in schema.rows(drafts)]

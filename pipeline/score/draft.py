@@ -24,7 +24,7 @@ def assemble(alignment: pd.DataFrame, best: dict[str, tuple[str, str]], lang: st
              key_pattern: str | None = None) -> pd.DataFrame:
     """``alignment``: the ALIGNMENT rows of one language; ``best``: key -> (provider, text)."""
     rows = []
-    for r in alignment.to_dict("records"):
+    for r in schema.rows(alignment):
         if r["drift"] == "removed":
             continue
         kw = {"pattern": key_pattern} if key_pattern else {}

@@ -113,7 +113,7 @@ def corpus_from_records(rows: list[dict], lang: str | None = None) -> Corpus:
 def corpus_from_table(candidates: pd.DataFrame, lang: str | None = None) -> Corpus:
     """Ingest's candidates table (schema.CANDIDATE_INPUT) of one language -> a :class:`Corpus`."""
     rows = []
-    for r in candidates.to_dict("records"):
+    for r in schema.rows(candidates):
         meta = ({c: schema.opt(r[c]) for c in ("framework", "skill", "element", "level", "item")}
                 if schema.opt(r["skill"]) is not None else {})
         for c in ("framework", "level", "item"):
