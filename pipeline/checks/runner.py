@@ -14,7 +14,6 @@ import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -29,6 +28,10 @@ from pipeline.checks.units import Hit, Unit
 
 _PER_UNIT = {"segment", "source", "candidate", "draft"}
 _PER_PAGE = {"page", "source-page"}
+# one-unit scopes whose findings are kept per unit (UnitMemo): the translations' and the English's
+# rules are where the time goes; a candidate's or a draft's are a lookup of what scoring found,
+# cheaper than the digest that would stand for the unit
+_MEMO_SCOPES = {"segment", "source"}
 UNIT_FIELDS = tuple(f.name for f in dataclasses.fields(Unit))
 
 
@@ -168,9 +171,8 @@ def check_units(units: list[Unit], settings: Settings, english: Sequence[Unit] =
                 continue
             opts = settings.opts(c)
             severity = settings.severity.get(c.code)
-            if units_memo is not None and c.scope in _PER_UNIT:
-                for u in pool:
-                    out += units_memo.findings(c, u, partial(_unit_findings, c, u, env, opts, severity))
+            if units_memo is not None and c.scope in _MEMO_SCOPES:
+                out += units_memo.run(c, pool, env, opts, severity)
                 continue
             for h in _hits(c, pool, env, opts):
                 out.append(finding(c, message=h.message, evidence=h.evidence, severity=severity, **h.unit.where))
@@ -233,16 +235,9 @@ def _memo_key(common: str, lang: str, pools: dict[str, list[Unit]], candidates: 
     return h.hexdigest()
 
 
-def _unit_findings(c: Check, u: Unit, env: Env, opts: dict, severity: str | None) -> list[dict]:
-    func = c.func
-    assert func is not None
-    return [finding(c, message=h.message, evidence=h.evidence, severity=severity, **h.unit.where)
-            for h in func(u, env, opts) or ()]
-
-
 class UnitMemo:
-    """The findings of the one-unit checks (scopes ``segment``, ``source``, ``candidate``,
-    ``draft``) per unit of one language, kept in the run cache between runs: when one skill of a
+    """The findings of the one-unit checks of the translations and the English (scopes
+    ``segment`` and ``source``) per unit of one language, kept in the run cache between runs: when one skill of a
     language changes, its other units need not be checked again by those rules (the page and
     corpus checks still see the whole language).
 
@@ -259,32 +254,44 @@ class UnitMemo:
         old = cache.read_json(self.kind, self.key, folder) if folder is not None else None
         self.old: dict = old if isinstance(old, dict) else {}
         self.new: dict[str, dict[str, list]] = {}
-        self._digests: dict[int, str] = {}
+        self._digests: dict[tuple[str, int], list[str]] = {}
         self.reused = self.checked = 0
 
-    def _digest(self, scope: str, u: Unit) -> str:
-        d = self._digests.get(id(u))
-        if d is None:
-            body = repr((scope, _UNIT_VALUES(u))).encode("utf-8", "surrogatepass")
-            d = self._digests[id(u)] = hashlib.sha256(body).hexdigest()[:32]
-        return d
+    def _pool_digests(self, scope: str, pool: list[Unit]) -> list[str]:
+        """Each unit's digest, once per pool (the rules of a scope share its pool)."""
+        got = self._digests.get((scope, id(pool)))
+        if got is None:
+            got = self._digests[(scope, id(pool))] = [
+                hashlib.sha256(repr((scope, _UNIT_VALUES(u))).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+                for u in pool]
+        return got
 
-    def findings(self, c: Check, u: Unit, compute: Callable[[], list[dict]]) -> list[dict]:
-        d = self._digest(c.scope, u)
-        entry = self.new.setdefault(d, {})
-        was = self.old.get(d)
-        if isinstance(was, dict):
-            kept = was.get(c.code, [])
-            if isinstance(kept, list) and all(isinstance(f, dict) and set(f) == FINDING_KEYS for f in kept):
-                self.reused += 1
-                if kept:
-                    entry[c.code] = kept
-                return kept
-        self.checked += 1
-        fresh = compute()
-        if fresh:
-            entry[c.code] = fresh
-        return fresh
+    def run(self, c: Check, pool: list[Unit], env: Env, opts: dict, severity: str | None) -> list[dict]:
+        """The findings of the one-unit check ``c`` over ``pool``, in the pool's order: a unit found
+        in the earlier run's entry gives its findings from there, any other is checked."""
+        func, code, old, new = c.func, c.code, self.old, self.new
+        assert func is not None
+        out: list[dict] = []
+        for u, d in zip(pool, self._pool_digests(c.scope, pool), strict=True):
+            entry = new.get(d)
+            if entry is None:
+                entry = new[d] = {}
+            was = old.get(d) if old else None
+            if isinstance(was, dict):
+                kept = was.get(code, [])
+                if isinstance(kept, list) and all(isinstance(f, dict) and set(f) == FINDING_KEYS for f in kept):
+                    self.reused += 1
+                    if kept:
+                        entry[code] = kept
+                        out += kept
+                    continue
+            self.checked += 1
+            fresh = [finding(c, message=h.message, evidence=h.evidence, severity=severity, **h.unit.where)
+                     for h in func(u, env, opts) or ()]
+            if fresh:
+                entry[code] = fresh
+                out += fresh
+        return out
 
     def store(self) -> None:
         if self.folder is not None and self.checked:
