@@ -103,11 +103,11 @@ def test_a_full_disk_is_exit_2_and_keeps_the_previous_reports(tmp_path, capsys, 
     assert main(["run", "--config", str(proj / "qa.toml"), "--out", str(out), "--fail-on", "never"]) == 0
     before = _hashes(out)
     real = ioutil.write_text
-    calls = {"n": 0}
 
     def full(path, text):
-        calls["n"] += 1
-        if calls["n"] > 5:
+        # the disk fills up once the pages are being written: in whichever process writes them
+        # (a call count would be each forked process's own)
+        if Path(path).suffix in (".html", ".md"):
             raise OSError(errno.ENOSPC, "No space left on device")
         real(path, text)
 
