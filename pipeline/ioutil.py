@@ -239,17 +239,27 @@ def _flush_tree(folder: Path) -> None:
         _fsync_dir(Path(root))
 
 
-def _syncfs(folder: Path) -> bool:
-    """``syncfs(2)`` on ``folder``'s file system; False when the platform has none."""
+def _linux_libc(name: str):
+    """The C library's function ``name`` (errno kept for ctypes.get_errno), or None off Linux or
+    where the C library lacks it."""
     import ctypes
     import ctypes.util
     import sys
 
     if not sys.platform.startswith("linux"):
-        return False
+        return None
     try:
-        fn = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).syncfs
+        return getattr(ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True), name)
     except (OSError, AttributeError):
+        return None
+
+
+def _syncfs(folder: Path) -> bool:
+    """``syncfs(2)`` on ``folder``'s file system; False when the platform has none."""
+    import ctypes
+
+    fn = _linux_libc("syncfs")
+    if fn is None:
         return False
     fd = os.open(folder, os.O_RDONLY)
     try:
@@ -272,16 +282,8 @@ def _fsync_dir(path: Path) -> None:
 
 def _exchange(a: Path, b: Path) -> bool:
     """Swap two folders atomically (Linux renameat2 RENAME_EXCHANGE); False when unsupported."""
-    import ctypes
-    import ctypes.util
-    import sys
-
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        fn = libc.renameat2
-    except (OSError, AttributeError):
+    fn = _linux_libc("renameat2")
+    if fn is None:
         return False
     at_fdcwd, rename_exchange = -100, 2
     rc = fn(at_fdcwd, os.fsencode(str(a)), at_fdcwd, os.fsencode(str(b)), rename_exchange)
