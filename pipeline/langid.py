@@ -44,6 +44,7 @@ DETECT_MIN = 40       # letters langdetect needs before its "wrong language" is 
 # 100,000-character token (no '@', no ']') cannot make the engine retry at every position.
 _NOISE = re.compile(r"(?<!\S)(?:https?://|www\.)\S*|(?<!\S)[^\s@]*@\S*|[@#]\w+"
                     r"|\[[^\]\[\n]{0,200}\]|\{[^{}\n]{0,200}\}")
+_NOISE_HINTS = ("://", "www.", "@", "#", "[", "{")
 MAJORITY = 0.5        # share of letters a script needs to be the text's script
 PARALLEL_MIN = 400    # unique texts for langdetect before a second process pays for itself
 _SCRIPT_ALIASES = {"CJK": "Han", "FULLWIDTH": "Latin", "HALFWIDTH": "Katakana"}
@@ -79,13 +80,52 @@ def _script_of(ch: str) -> str | None:
     return _SCRIPT_ALIASES.get(first, first.title())
 
 
-_ASCII_LETTERS = re.compile(r"[A-Za-z]")
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+class _ScriptTags(dict):
+    """A ``str.translate`` table: each letter -> one private-use character standing for its
+    script (ASCII letters their own, :data:`_ASCII_TAG`), anything else -> None (dropped). It
+    fills itself as characters come, so a text's scripts are counted in C."""
+
+    names: dict[str, str] = {}
+
+    def __missing__(self, cp: int) -> str | None:
+        ch = chr(cp)
+        if ch.isascii():
+            tag = _ASCII_TAG if ch.isalpha() else None
+        else:
+            script = _script_of(ch)
+            tag = None if script is None else self._tag(script)
+        self[cp] = tag
+        return tag
+
+    def _tag(self, script: str) -> str:
+        for tag, name in self.names.items():
+            if name == script:
+                return tag
+        tag = chr(0xF0001 + len(self.names))
+        self.names[tag] = script
+        return tag
+
+
+_ASCII_TAG = chr(0xF0000)
+_SCRIPT_TAGS = _ScriptTags()
 
 
 def _script_counts(text: str) -> Counter:
-    counts = Counter(s for s in map(_script_of, _NON_ASCII.findall(text)) if s is not None)
-    ascii_letters = len(_ASCII_LETTERS.findall(text))
+    """Letters per script, the scripts in the order their first non-ASCII letter comes and the
+    ASCII letters added to Latin last."""
+    counts: Counter = Counter()
+    ascii_letters = 0
+    tags = left = text.translate(_SCRIPT_TAGS)
+    while left:  # a text has one script or a few: count each (in C) in the order it first comes
+        tag = left[0]
+        n = tags.count(tag)
+        if tag == _ASCII_TAG:
+            ascii_letters = n
+        else:
+            counts[_ScriptTags.names[tag]] += n
+        left = left.replace(tag, "")
     if ascii_letters:
         counts["Latin"] += ascii_letters
     return counts
@@ -191,7 +231,10 @@ def _from_guesses(guesses: tuple[tuple[str, float], ...], expected: str, letters
 
 
 def _clean(text: str | None) -> str:
-    return " ".join(_NOISE.sub(" ", text or "").split())
+    text = text or ""
+    if any(c in text for c in _NOISE_HINTS):  # each of _NOISE's alternatives needs one of these
+        text = _NOISE.sub(" ", text)
+    return " ".join(text.split())
 
 
 def _n_letters(text: str) -> int:
