@@ -180,38 +180,30 @@ def read_json(kind: str, key: str, base: Path | None = None) -> Any:
 def write_json(kind: str, key: str, value, base: Path | None = None, keep: int = KEEP, checked: bool = False) -> bool:
     """Store a JSON value (compressed); False when it is not plain JSON (nothing stored).
     ``checked``: the caller has made sure JSON gives the value back exactly (:func:`json_exact`),
-    so it is not read back here."""
+    so it is not walked again here."""
     import json
     import zlib
 
-    try:
-        raw = json.dumps(value, allow_nan=True, separators=(",", ":")).encode("ascii")
-        if not checked and not _same(json.loads(raw), value):  # tuples, numeric keys, numpy scalars
-            return False
-    except (TypeError, ValueError):
+    if not checked and not json_exact(value):  # tuples, numeric keys, numpy scalars
         return False
+    raw = json.dumps(value, allow_nan=True, separators=(",", ":")).encode("ascii")
     write(kind, key, zlib.compress(raw, 1), base, keep)
     return True
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def json_exact(value) -> bool:
-    """JSON gives ``value`` back as it is: the same values of the very same types."""
-    import json
-
-    try:
-        return _same(json.loads(json.dumps(value, allow_nan=True)), value)
-    except (TypeError, ValueError):
-        return False
-
-
-def _same(a, b) -> bool:
-    """``a`` (read back from JSON) is ``b``: equal values of the very same types, NaN equal to NaN."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, float):
-        return a == b or (a != a and b != b)
-    return bool(a == b)
+    """JSON gives ``value`` back as it is: the same values of the very same types. That holds
+    exactly when it is made of dicts with text keys, lists, texts, ints, floats (NaN and the
+    infinities included), booleans and None, and of nothing else (not a tuple, a set, a numpy
+    number or any subclass), which is what is checked: no encoding and decoding to compare."""
+    t = type(value)
+    if t in _SCALARS:
+        return True
+    if t is list:
+        return all(map(json_exact, value))
+    if t is dict:
+        return all(type(k) is str for k in value) and all(map(json_exact, value.values()))
+    return False
