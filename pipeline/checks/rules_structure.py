@@ -240,22 +240,19 @@ def boilerplate_leak(u, env, opts):
     low = u.target.casefold()
     seen: set[int] = set()
     label = u.label[0].upper() + u.label[1:]
-    for token, (where, marker) in sorted(_known_markers().items(), key=lambda x: (-len(x[0]), x[0])):
-        for m in re.finditer(re.escape(token), low):
-            if m.start() in seen:
-                continue
-            seen.add(m.start())
-            what = (f"the ({marker}) marker {u.target[m.start():m.end()]!r}" if token in lang.page.markers else
-                    f"{u.target[m.start():m.end()]!r}, the {where} ({marker}) marker, which the "
-                    f"{lang.english_name} language data does not list")
-            yield Hit(u, f"{label} contains {what}: a marker belongs on its own line or after the heading, "
-                         "not in the text.", [span("target", u.target, m.start(), m.end())])
-    phrases = set(lang.raw.get("page", {}).get("boilerplate_lines", [])) | set(en.raw.get("page", {}).get(
-        "boilerplate_lines", []))
-    for p in sorted(phrases, key=lambda x: (-len(x), x)):
-        p2 = " ".join(p.split()).rstrip(".").casefold()
-        if len(p2) < 8:
-            continue
+    for token, where, marker in _markers_longest_first():
+        start = low.find(token)
+        while start >= 0:  # each occurrence, not overlapping (as a regular expression finds them)
+            end = start + len(token)
+            if start not in seen:
+                seen.add(start)
+                what = (f"the ({marker}) marker {u.target[start:end]!r}" if token in lang.page.markers else
+                        f"{u.target[start:end]!r}, the {where} ({marker}) marker, which the "
+                        f"{lang.english_name} language data does not list")
+                yield Hit(u, f"{label} contains {what}: a marker belongs on its own line or after the heading, "
+                             "not in the text.", [span("target", u.target, start, end)])
+            start = low.find(token, end)
+    for p2 in _page_phrases(lang, en):
         i = low.find(p2)
         if i >= 0 and i not in seen:
             seen.add(i)
@@ -275,6 +272,35 @@ def boilerplate_leak(u, env, opts):
                 seen.add(m.start())
                 yield Hit(u, f"{label} contains page text {m.group(0)!r}, not part of the translation.",
                           [span("target", u.target, m.start(), m.end())])
+
+
+@cache
+def _markers_longest_first() -> tuple[tuple[str, str, str], ...]:
+    """(token, language, marker) of :func:`_known_markers`, the longest token first (a longer
+    marker claims its text before one it contains)."""
+    return tuple((t, w, m) for t, (w, m) in sorted(_known_markers().items(), key=lambda x: (-len(x[0]), x[0])) if t)
+
+
+_PHRASES: dict[tuple[int, int], tuple] = {}
+
+
+def _page_phrases(lang, en) -> tuple[str, ...]:
+    """The page lines (``[page] boilerplate_lines``) of ``lang`` and of English that a segment must
+    not contain, as compared (spaces collapsed, casefolded, no final period; 8 characters or
+    more), the longest first. Worked out once per pair of language data objects (kept with the
+    result, so an id is never reused for another)."""
+    got = _PHRASES.get((id(lang), id(en)))
+    if got is not None and got[0] is lang and got[1] is en:
+        return got[2]
+    lines = set(lang.raw.get("page", {}).get("boilerplate_lines", [])) | set(
+        en.raw.get("page", {}).get("boilerplate_lines", []))
+    out = []
+    for p in sorted(lines, key=lambda x: (-len(x), x)):
+        p2 = " ".join(p.split()).rstrip(".").casefold()
+        if len(p2) >= 8:
+            out.append(p2)
+    _PHRASES[(id(lang), id(en))] = (lang, en, tuple(out))
+    return tuple(out)
 
 
 @cache
