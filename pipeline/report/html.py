@@ -176,8 +176,26 @@ def _read(name: str) -> str:
     return (resources.files("pipeline") / TEMPLATES / name).read_text(encoding="utf-8")
 
 
+class _Environment(jinja2.Environment):
+    """The pages' templates read the views' dicts as ``row.skill``. Jinja first asks a dict for
+    such an attribute, which fails (an exception each time, a fifth of the pages' rendering),
+    and then for the item. A name that is no attribute of a dict is looked up as an item
+    straight away here: the same value, or the same undefined, as Jinja's own order gives."""
+
+    def getattr(self, obj, attribute):
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
 def environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.PackageLoader("pipeline", TEMPLATES), autoescape=True,
+    env = _Environment(loader=jinja2.PackageLoader("pipeline", TEMPLATES), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True)
     env.filters.update(fmt=fmt, ci=ci)
