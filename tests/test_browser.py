@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -168,8 +169,35 @@ def reports(tmp_path_factory):
 def _check_clean(page: Page, url: str):
     errors, requests = page.problems()
     assert errors == [], errors
-    assert [u for u in requests if u != url] == []  # nothing fetched beyond the page itself
+    # nothing fetched beyond the page itself and the reports' own style sheet and script
+    own = _own_assets(url)
+    assert [u for u in requests if u != url and u not in own] == []
+    assert set(own) <= set(requests)  # ... which the page did load
+    assert page.js("getComputedStyle(document.querySelector('.nojs-note')).display") == "none"
     assert page.js("window.__pwned === undefined && !document.querySelector('img')")
+
+
+def _own_assets(url: str) -> list[str]:
+    """The file: URLs of assets/report.css and assets/report.js of the reports folder a page is in."""
+    path = Path(urllib.parse.unquote(urllib.parse.urlparse(url).path))
+    root = next(p for p in (path.parent, path.parent.parent) if (p / "assets" / "report.js").is_file())
+    return [(root / "assets" / name).as_uri() for name in ("report.css", "report.js")]
+
+
+@pytest.mark.parametrize("missing", ["assets/report.js", "assets"])
+def test_a_page_without_its_script_says_so(browser, reports, tmp_path, missing):
+    """A page moved away from its assets (or opened where scripts do not run) still shows its
+    segments and findings, and a note says why the search and decisions are not there."""
+    copy = tmp_path / "reports"
+    shutil.copytree(reports, copy)
+    target = copy / missing
+    shutil.rmtree(target) if target.is_dir() else target.unlink()
+    browser.open((copy / "lang-ar" / "CSMG.html").as_uri())
+    browser.wait_js("getComputedStyle(document.querySelector('.nojs-note')).visibility === 'visible'"
+                    " && document.querySelector('.nojs-note').offsetHeight > 0", timeout=5)
+    assert browser.js("document.body.classList.contains('nojs')")
+    assert "need JavaScript" in browser.js("document.querySelector('.nojs-note').textContent")
+    assert browser.js("document.querySelectorAll('li.f').length") > 0  # the findings are all there
 
 
 def test_dashboard_renders_offline_without_errors(browser, reports):

@@ -203,12 +203,25 @@ def test_html_shows_markup_from_the_data_as_text(tmp_path):
 def test_pages_allow_no_request_and_only_their_own_script(tmp_path):
     ctx = make_context(tmp_path / "reports")
     write(ctx, fail_on="error")
-    for name in ("index.html", "lang-ar.html", "lang-ar/CSMG.html"):
-        text = (tmp_path / "reports" / name).read_text(encoding="utf-8")
+    out = tmp_path / "reports"
+    for name in ("index.html", "lang-ar.html", "lang-ar/CSMG.html", "lang-ar/search.html"):
+        text = (out / name).read_text(encoding="utf-8")
         csp = html.unescape(re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', text).group(1))
-        assert "default-src 'none'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+        policy = {d.split()[0]: d.split()[1:] for d in csp.split(";") if d.strip()}
+        assert policy["default-src"] == ["'none'"]
+        assert policy["script-src"] == ["'self'", "file:"]  # no inline script, no host
         assert not re.search(r'(src|href)="(https?:)?//', text)
         assert "@import" not in text and not re.search(r"url\((?!#)", text)  # only in-page references
+        # the one script and the one style sheet are the reports' own files, found from this page
+        scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", text, re.S)
+        assert len(scripts) == 1 and scripts[0][1] == "", scripts
+        js = (out / name).parent / re.search(r'src="([^"]+)"', scripts[0][0]).group(1)
+        css = (out / name).parent / re.search(r'<link rel="stylesheet" href="([^"]+)"', text).group(1)
+        assert js.resolve() == (out / "assets" / "report.js").resolve() and js.is_file()
+        assert css.resolve() == (out / "assets" / "report.css").resolve() and css.is_file()
+        assert "<style" not in text
+    assert "localStorage" in (out / "assets" / "report.js").read_text(encoding="utf-8")
+    assert "</script" not in (out / "assets" / "report.js").read_text(encoding="utf-8").lower()
 
 
 def test_every_cell_with_arabic_says_lang_and_dir(tmp_path):
@@ -228,7 +241,7 @@ def test_every_cell_with_arabic_says_lang_and_dir(tmp_path):
                   r'marker-unchanged-but-modified" aria-describedby="f-([0-9a-f]{12})"><bdi dir="ltr">SFIA 9</bdi></mark>',
                   html)
     assert m and m.group(1) == m.group(2) and f'<li class="f f-error" id="f-{m.group(1)}"' in html
-    assert "Noto Naskh Arabic" in html
+    assert "Noto Naskh Arabic" in (tmp_path / "reports" / "assets" / "report.css").read_text(encoding="utf-8")
 
 
 def test_language_page_shows_diffs_findings_and_ranked_candidates(tmp_path):

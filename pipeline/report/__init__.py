@@ -243,6 +243,8 @@ def write_reports(result: RunResult, out: Path, fail_on: str = "error", changed_
                 "leaderboard": ci.leaderboard, "threshold": settings["lqa_threshold"]}
         env = html.environment()
         html.warm(env)
+        for name, data in html.asset_files().items():  # the style sheet and script every page links
+            write_bytes(out / name, data)
         write_text(out / "index.html", html.render_index(env, views, info))
         key_settings = (fail_on, str(changed_since or ""), settings["lqa_threshold"])
 
