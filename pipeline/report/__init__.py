@@ -216,6 +216,12 @@ def _write_workbook(out: Path, data: bytes, settings: dict, cache_dir: Path | No
     return ""
 
 
+def write_assets(out: Path) -> None:
+    """The style sheet and script every page links (:func:`html.asset_files`)."""
+    for name, data in html.asset_files().items():
+        write_bytes(out / name, data)
+
+
 def write_reports(result: RunResult, out: Path, fail_on: str = "error", changed_since=None, annotations=None,
                   verbose: bool = False, root: Path | None = None, review: dict | None = None,
                   key_pattern: str | None = None, cache: Path | None = None) -> pd.DataFrame:
@@ -243,8 +249,7 @@ def write_reports(result: RunResult, out: Path, fail_on: str = "error", changed_
                 "leaderboard": ci.leaderboard, "threshold": settings["lqa_threshold"]}
         env = html.environment()
         html.warm(env)
-        for name, data in html.asset_files().items():  # the style sheet and script every page links
-            write_bytes(out / name, data)
+        write_assets(out)
         write_text(out / "index.html", html.render_index(env, views, info))
         key_settings = (fail_on, str(changed_since or ""), settings["lqa_threshold"])
 

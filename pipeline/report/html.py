@@ -9,8 +9,6 @@ run as code or fetch anything.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
 from importlib import resources
 
