@@ -80,8 +80,6 @@ def _script_of(ch: str) -> str | None:
     return _SCRIPT_ALIASES.get(first, first.title())
 
 
-
-
 class _ScriptTags(dict):
     """A ``str.translate`` table: each letter -> one private-use character standing for its
     script (ASCII letters their own, :data:`_ASCII_TAG`), anything else -> None (dropped). It

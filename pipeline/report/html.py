@@ -209,7 +209,7 @@ def warm(env: jinja2.Environment) -> None:
         env.get_template(name)
 
 
-ASSETS = "assets"  # the reports' folder of the pages' style sheet and script (:func:`write_assets`)
+ASSETS = "assets"  # the reports' folder of the pages' style sheet and script (:func:`pipeline.report.write_assets`)
 _ASSET_FILES = ("report.css", "report.js")
 # Scripts and styles only from files beside the pages: 'self' where the reports are served, and
 # the file: scheme where they are opened from disk (what 'self' means for a file: page is left to
