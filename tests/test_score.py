@@ -264,3 +264,43 @@ def test_chrf_statistics_on_wmt_sample(shared, name):
     for s, hs in systems.items():
         for k, h in enumerate(hs):
             assert list(fast[s][k]) == list(m._compute_segment_statistics(h, m._ref_cache[k]))
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"word_order": 2}, {"beta": 1}, {"beta": 3, "char_order": 4, "word_order": 1}])
+def test_bootstrap_chrf_of_all_resamples_at_once_is_sacrebleus_bit_for_bit(kwargs):
+    """The bootstrap scores chrF and chrF++ for every resample at once (metrics.chrf_of_sums);
+    each must be the very float sacrebleu's CHRF._compute_score_from_stats gives for that row of
+    float32 sums, and the array the dtype sacrebleu's list would make (float64 once a row scores
+    the plain 0.0: no n-gram on one side, or no match at all)."""
+    from pipeline.score import sacrebleu_api as api
+
+    metric = CHRF(**kwargs)
+    rng = np.random.default_rng(11)
+    dtypes = set()
+    for trial in range(150):
+        rows = int(rng.integers(1, 30))
+        m = rng.integers(0, 50, size=(rows, metric.order, 3)).astype(np.float64)
+        m[..., 0] = m[..., 2] + rng.integers(0, 30, size=(rows, metric.order))  # hyp >= match
+        m[..., 1] = m[..., 2] + rng.integers(0, 30, size=(rows, metric.order))  # ref >= match
+        m[rng.random(m.shape) < 0.15] = 0
+        if trial % 7 == 0:
+            m[int(rng.integers(0, rows))] = 0  # a resample with no n-gram at all
+        if trial % 11 == 0:
+            m[..., 2] = 0  # no match anywhere
+        if trial % 3 == 0:
+            m *= int(rng.integers(2, 5000))  # corpus-sized sums
+        sums = m.reshape(rows, -1).astype(np.float32)
+        want = np.array([api.score_of_sums(metric, row).score for row in sums])
+        got = M.chrf_of_sums(metric, sums)
+        assert got is not None and got.dtype == want.dtype and got.tobytes() == want.tobytes(), (trial, got, want)
+        dtypes.add(got.dtype)
+    assert len(dtypes) == 2  # both the all-float32 and the with-a-0.0 case were met
+
+
+def test_bootstrap_chrf_leaves_other_metrics_and_eps_smoothing_to_sacrebleu():
+    chrf_of_sums = M.chrf_of_sums
+    sums = np.ones((3, 18), np.float32)
+    assert chrf_of_sums(CHRF(eps_smoothing=True), sums) is None
+    assert chrf_of_sums(BLEU(), np.ones((3, 10), np.float32)) is None
+    assert chrf_of_sums(CHRF(), sums.astype(np.float64)) is None
+    assert chrf_of_sums(CHRF(word_order=2), sums) is None  # 18 statistics are not chrF++'s 24

@@ -409,7 +409,8 @@ def corpus_scores(metric, stats_by_system: dict[str, list], n_bootstrap: int, se
         out = []
         for s in names:
             sums = _resampled_sums(np.array(stats_by_system[s], dtype="float32"), idxs, counts)
-            out.append(np.array([api.score_of_sums(metric, row).score for row in sums]))
+            fast = chrf_of_sums(metric, sums)
+            out.append(fast if fast is not None else np.array([api.score_of_sums(metric, row).score for row in sums]))
         return out
 
     names = list(stats_by_system)
@@ -428,6 +429,45 @@ def corpus_scores(metric, stats_by_system: dict[str, list], n_bootstrap: int, se
         out[s] = SystemScore(actual[s], float(mean), float(ci), float(srt[lower]),
                              float(srt[n_bootstrap - lower - 1]), p)
     return out
+
+
+def chrf_of_sums(metric, sums: np.ndarray) -> np.ndarray | None:
+    """``np.array([metric._compute_score_from_stats(row).score for row in sums])`` for chrF and
+    chrF++ (no eps smoothing) over float32 resampled sums, computed for all rows at once: the
+    operations of sacrebleu's ``CHRF._compute_f_score``, in its order, on the scalar types it
+    gets (a float32 precision added to the float ``0.0``: float32 under numpy 2's rules, float64
+    under numpy 1's), and an array of the dtype that list would make (float64 as soon as one
+    row scores the plain ``0.0``). None for any other metric or input: the caller then calls
+    sacrebleu row by row. ``tests/test_score.py`` compares the bits with sacrebleu's."""
+    if (not isinstance(metric, CHRF) or metric.eps_smoothing or sums.dtype != np.float32 or sums.ndim != 2
+            or sums.shape[1] != 3 * metric.order):
+        return None
+    acc = type(0.0 + np.float32(0.0))  # what `avg_prec += prec` makes of a float32 precision
+    if acc not in (np.float32, np.float64):
+        return None
+    factor = metric.beta ** 2
+    rows = len(sums)
+    st = sums.reshape(rows, metric.order, 3)
+    hyp, ref, match = st[..., 0], st[..., 1], st[..., 2]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        prec, rec = (match / hyp).astype(acc), (match / ref).astype(acc)  # float32 / float32, as each scalar
+        avg_prec, avg_rec = np.zeros(rows, acc), np.zeros(rows, acc)
+        eff = np.zeros(rows, np.int64)
+        for i in range(metric.order):
+            ok = (hyp[:, i] > 0) & (ref[:, i] > 0)
+            avg_prec = np.where(ok, avg_prec + prec[:, i], avg_prec)
+            avg_rec = np.where(ok, avg_rec + rec[:, i], avg_rec)
+            eff += ok
+        avg_prec = avg_prec / eff.astype(acc)
+        avg_rec = avg_rec / eff.astype(acc)
+        score = acc(1 + factor) * avg_prec * avg_rec
+        score = score / (acc(factor) * avg_prec + avg_rec)
+        score = acc(100) * score
+    zero = (eff == 0) | ~(avg_prec + avg_rec != 0)  # sacrebleu returns the float 0.0 there
+    if zero.any():
+        score = score.astype(np.float64)
+        score[zero] = 0.0
+    return score
 
 
 def signature(metric, n_bootstrap: int, seed: int | None) -> str:
