@@ -451,7 +451,8 @@ def chrf_of_sums(metric, sums: np.ndarray) -> np.ndarray | None:
     hyp, ref, match = st[..., 0], st[..., 1], st[..., 2]
     with np.errstate(divide="ignore", invalid="ignore"):
         prec, rec = (match / hyp).astype(acc), (match / ref).astype(acc)  # float32 / float32, as each scalar
-        avg_prec, avg_rec = np.zeros(rows, acc), np.zeros(rows, acc)
+        avg_prec: np.ndarray = np.zeros(rows, acc)
+        avg_rec: np.ndarray = np.zeros(rows, acc)
         eff = np.zeros(rows, np.int64)
         for i in range(metric.order):
             ok = (hyp[:, i] > 0) & (ref[:, i] > 0)
