@@ -533,3 +533,18 @@ def test_workflow_gates_pull_requests_with_options_the_cli_has(root):
     cached = [s for s in steps if s.get("uses", "").startswith("actions/cache")]
     assert cached and steps.index(cached[0]) < steps.index(next(s for s in steps if "sfia-qa run" in s.get("run", "")))
     assert Path(cached[0]["with"]["path"]) == Path(args.out).parent / ".sfia-qa-cache"
+
+
+def test_the_dashboard_links_every_output_file_and_only_files_that_exist(tmp_path):
+    """A reviewer finds the run's files from the dashboard: each file or folder the run wrote
+    beside it (but the pages and the shared assets) has a link, and no link leads nowhere."""
+    ctx = make_context(tmp_path / "reports")
+    write(ctx, fail_on="error")
+    out = tmp_path / "reports"
+    index = (out / "index.html").read_text(encoding="utf-8")
+    outputs = re.search(r"Other outputs:(.*?)</p>", index, re.S).group(1)
+    linked = {h.rstrip("/") for h in re.findall(r'href="([^"]+)"', outputs)}
+    written = {p.name for p in out.iterdir() if not p.name.startswith(".")} - {"index.html", "assets"}
+    written = {n for n in written if not n.startswith("lang-")}
+    assert "candidates.csv" in written and "scores.json" in written  # the run scored candidates
+    assert linked == written, (linked ^ written)

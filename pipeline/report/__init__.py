@@ -246,7 +246,9 @@ def write_reports(result: RunResult, out: Path, fail_on: str = "error", changed_
             systems = (v.scores or {}).get("systems") or []
             v.chart = leaderboard_svg(ci.leaderboard(systems)) if systems else ""
         info = {"fail_on": fail_on, "changed_since": changed_since, "gates": gates,
-                "leaderboard": ci.leaderboard, "threshold": settings["lqa_threshold"]}
+                "leaderboard": ci.leaderboard, "threshold": settings["lqa_threshold"],
+                "scored": bool(result.scored.boards) or bool(len(result.scored.candidates)),
+                "drafted": bool(len(result.scored.drafts))}
         env = html.environment()
         html.warm(env)
         write_assets(out)
