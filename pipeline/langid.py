@@ -85,7 +85,10 @@ class _ScriptTags(dict):
     script (ASCII letters their own, :data:`_ASCII_TAG`), anything else -> None (dropped). It
     fills itself as characters come, so a text's scripts are counted in C."""
 
-    names: dict[str, str] = {}
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: dict[str, str] = {}   # tag -> script
+        self._tags: dict[str, str] = {}   # script -> tag
 
     def __missing__(self, cp: int) -> str | None:
         ch = chr(cp)
@@ -98,11 +101,10 @@ class _ScriptTags(dict):
         return tag
 
     def _tag(self, script: str) -> str:
-        for tag, name in self.names.items():
-            if name == script:
-                return tag
-        tag = chr(0xF0001 + len(self.names))
-        self.names[tag] = script
+        tag = self._tags.get(script)
+        if tag is None:
+            tag = self._tags[script] = chr(0xF0001 + len(self._tags))
+            self.names[tag] = script
         return tag
 
 
@@ -122,7 +124,7 @@ def _script_counts(text: str) -> Counter:
         if tag == _ASCII_TAG:
             ascii_letters = n
         else:
-            counts[_ScriptTags.names[tag]] += n
+            counts[_SCRIPT_TAGS.names[tag]] += n
         left = left.replace(tag, "")
     if ascii_letters:
         counts["Latin"] += ascii_letters

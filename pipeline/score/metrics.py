@@ -437,34 +437,17 @@ def chrf_of_sums(metric, sums: np.ndarray) -> np.ndarray | None:
     operations of sacrebleu's ``CHRF._compute_f_score``, in its order, on the scalar types it
     gets (a float32 precision added to the float ``0.0``: float32 under numpy 2's rules, float64
     under numpy 1's), and an array of the dtype that list would make (float64 as soon as one
-    row scores the plain ``0.0``). None for any other metric or input: the caller then calls
-    sacrebleu row by row. ``tests/test_score.py`` compares the bits with sacrebleu's."""
+    row scores the plain ``0.0``; the arithmetic is :func:`pairchrf.f_score_parts`'s). None for
+    any other metric or input: the caller then calls sacrebleu row by row.
+    ``tests/test_score.py`` compares the bits with sacrebleu's."""
     if (not isinstance(metric, CHRF) or metric.eps_smoothing or sums.dtype != np.float32 or sums.ndim != 2
             or sums.shape[1] != 3 * metric.order):
         return None
     acc = type(0.0 + np.float32(0.0))  # what `avg_prec += prec` makes of a float32 precision
     if acc not in (np.float32, np.float64):
         return None
-    factor = metric.beta ** 2
-    rows = len(sums)
-    st = sums.reshape(rows, metric.order, 3)
-    hyp, ref, match = st[..., 0], st[..., 1], st[..., 2]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        prec, rec = (match / hyp).astype(acc), (match / ref).astype(acc)  # float32 / float32, as each scalar
-        avg_prec: np.ndarray = np.zeros(rows, acc)
-        avg_rec: np.ndarray = np.zeros(rows, acc)
-        eff = np.zeros(rows, np.int64)
-        for i in range(metric.order):
-            ok = (hyp[:, i] > 0) & (ref[:, i] > 0)
-            avg_prec = np.where(ok, avg_prec + prec[:, i], avg_prec)
-            avg_rec = np.where(ok, avg_rec + rec[:, i], avg_rec)
-            eff += ok
-        avg_prec = avg_prec / eff.astype(acc)
-        avg_rec = avg_rec / eff.astype(acc)
-        score = acc(1 + factor) * avg_prec * avg_rec
-        score = score / (acc(factor) * avg_prec + avg_rec)
-        score = acc(100) * score
-    zero = (eff == 0) | ~(avg_prec + avg_rec != 0)  # sacrebleu returns the float 0.0 there
+    st = sums.reshape(len(sums), metric.order, 3)
+    score, zero = pairchrf.f_score_parts(st[..., 0], st[..., 1], st[..., 2], metric.beta, acc)
     if zero.any():
         score = score.astype(np.float64)
         score[zero] = 0.0

@@ -75,28 +75,37 @@ def segment_stats(texts: Sequence[str]) -> np.ndarray | None:
 
 def f_scores(stats: np.ndarray) -> np.ndarray:
     """sacrebleu's ``CHRF._compute_f_score`` over the last two axes (order, [hyp, ref, match])."""
-    factor = BETA ** 2
-    hyp = stats[..., 0].astype(np.float64)
-    ref = stats[..., 1].astype(np.float64)
-    match = stats[..., 2].astype(np.float64)
-    shape = stats.shape[:-2]
-    avg_prec = np.zeros(shape)
-    avg_rec = np.zeros(shape)
-    eff = np.zeros(shape, dtype=np.int64)
+    score, zero = f_score_parts(stats[..., 0], stats[..., 1], stats[..., 2])
+    return np.where(zero, 0.0, score)
+
+
+def f_score_parts(hyp: np.ndarray, ref: np.ndarray, match: np.ndarray, beta: float = BETA,
+                  acc: type = np.float64) -> tuple[np.ndarray, np.ndarray]:
+    """sacrebleu's ``CHRF._compute_f_score`` (no eps smoothing) over arrays whose last axis is
+    the order: (the F-scores, where sacrebleu returns the plain ``0.0`` instead). The operations
+    are sacrebleu's, in its order: each precision and recall is divided in the counts' own float
+    type (float64 for integer counts, as Python's ``int / int``) and summed, averaged and combined
+    in ``acc``, the type sacrebleu's accumulators take for such counts."""
+    div = hyp.dtype if hyp.dtype.kind == "f" else np.dtype(np.float64)
+    factor = beta ** 2
+    shape = hyp.shape[:-1]
     with np.errstate(divide="ignore", invalid="ignore"):
-        for i in range(stats.shape[-2]):
-            ok = (stats[..., i, 0] > 0) & (stats[..., i, 1] > 0)
-            prec = match[..., i] / hyp[..., i]
-            rec = match[..., i] / ref[..., i]
-            avg_prec = np.where(ok, avg_prec + prec, avg_prec)
-            avg_rec = np.where(ok, avg_rec + rec, avg_rec)
+        prec = (match.astype(div) / hyp.astype(div)).astype(acc)
+        rec = (match.astype(div) / ref.astype(div)).astype(acc)
+        avg_prec: np.ndarray = np.zeros(shape, acc)
+        avg_rec: np.ndarray = np.zeros(shape, acc)
+        eff = np.zeros(shape, np.int64)
+        for i in range(hyp.shape[-1]):
+            ok = (hyp[..., i] > 0) & (ref[..., i] > 0)
+            avg_prec = np.where(ok, avg_prec + prec[..., i], avg_prec)
+            avg_rec = np.where(ok, avg_rec + rec[..., i], avg_rec)
             eff += ok
-        safe = np.maximum(eff, 1)
-        avg_prec = np.where(eff > 0, avg_prec / safe, 0.0)
-        avg_rec = np.where(eff > 0, avg_rec / safe, 0.0)
-        num = (1 + factor) * avg_prec * avg_rec
-        score = num / ((factor * avg_prec) + avg_rec)
-    return np.where(avg_prec + avg_rec != 0, 100 * score, 0.0)
+        avg_prec = avg_prec / eff.astype(acc)
+        avg_rec = avg_rec / eff.astype(acc)
+        score = acc(1 + factor) * avg_prec * avg_rec
+        score = score / (acc(factor) * avg_prec + avg_rec)
+        score = acc(100) * score
+    return score, (eff == 0) | ~(avg_prec + avg_rec != 0)
 
 
 def pairwise_chrf(segments: Sequence[Sequence[str]]) -> list[np.ndarray | None]:
