@@ -230,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"growth: wall {slope:.1f} s per language (least squares, intercept {intercept:.1f} s), "
               f"per-language wall N={max(ns)} / N={min(ns)}: {ratio:.2f} (1.00 = linear); "
               f"CPU {cslope:.1f} s per language (intercept {cint:.1f} s), ratio {cratio:.2f}")
+        mslope, mint, _ = fit(ns, [r["rss"] for r in results])
+        print(f"        peak RSS {mslope / 2 ** 20:.1f} MiB per language (intercept {mint / 2 ** 20:.0f} MiB)")
         if any(r["cpu"] < 0.8 * r["wall"] for r in results):
             print("note: CPU time well below wall time: the machine was busy with other work, or the run "
                   "waited; CPU figures are the steadier ones")

@@ -10,6 +10,11 @@ At most two processes: the machines this runs on (CI runners, a translator's lap
 cores and the work is CPU-bound, so more processes only add memory. Inside a worker everything
 runs serially (:func:`cpus` is 1 there): no pool inside a pool. ``SFIA_QA_WORKERS=1`` turns
 all of it off (the same results, in one process), e.g. to profile.
+
+A forked worker starts with its parent's whole resident memory (the pages are shared, but they
+count in each process's resident size), so memory this process has freed is handed back to the
+system before it forks (:func:`release_memory`), and a worker hands back what one share freed
+before it starts the next: a worker's size does not grow with the number of shares it runs.
 """
 
 from __future__ import annotations
@@ -44,13 +49,39 @@ def cpus() -> int:
     return max(1, min(MAX_WORKERS, avail))
 
 
+def _malloc_trim():
+    """glibc's ``malloc_trim``, or None where the C library has none (musl, macOS, Windows)."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+_TRIM: list = []
+
+
+def release_memory() -> None:
+    """Give the heap pages this process has freed back to the system (glibc keeps them for later
+    allocations otherwise). The same data, a smaller resident size; a no-op without glibc."""
+    if not _TRIM:
+        _TRIM.append(_malloc_trim())
+    if _TRIM[0] is not None:
+        _TRIM[0](0)
+
+
 def _start_worker() -> None:
     global _IN_WORKER
     _IN_WORKER = True
 
 
 def _call(i: int):
-    return _JOB["fn"](_JOB["items"][i])
+    try:
+        return _JOB["fn"](_JOB["items"][i])
+    finally:
+        release_memory()  # what this share freed, before the worker takes the next
 
 
 def map_forked(fn: Callable[[T], R], items: Sequence[T], cost: Callable[[T], float] | None = None,
@@ -73,6 +104,7 @@ def map_forked(fn: Callable[[T], R], items: Sequence[T], cost: Callable[[T], flo
         return out
     order = sorted(range(len(items)), key=lambda i: -cost(items[i])) if cost else list(range(len(items)))
     _JOB.update(fn=fn, items=items)
+    release_memory()  # the workers start with this process's resident size
     try:
         with ProcessPoolExecutor(n, mp_context=mp.get_context("fork"), initializer=_start_worker) as pool:
             futures = {pool.submit(_call, i): i for i in order}
@@ -107,6 +139,7 @@ def aside(fn: Callable[[], R]) -> Iterator[Callable[[], R]]:
         yield fn
         return
     _JOB.update(fn=lambda _: fn(), items=[None])
+    release_memory()
     try:
         pool = ProcessPoolExecutor(1, mp_context=mp.get_context("fork"), initializer=_start_worker)
         future = pool.submit(_call, 0)

@@ -65,3 +65,19 @@ def test_reference_info_words_and_match_statistics_rebuild_chrf_plus_plus():
             word_part += api.match_statistics(metric, hc, rc)
         full = api.segment_statistics(metric, h, api.ref_cache(metric)[i])
         assert full[-6:] == word_part
+
+
+def test_forget_texts_empties_every_tokenizer_cache_a_score_filled():
+    """The score stage empties sacrebleu's tokenizer caches after each language (a full cache is
+    about 100 MB a tokenizer, useless to the next language). If sacrebleu moved its caches, the
+    caches found here would not be emptied and this fails."""
+    from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
+    from sacrebleu.tokenizers.tokenizer_ter import TercomTokenizer
+
+    before = BLEU().corpus_score(HYPS, [REFS]).score, TER().corpus_score(HYPS, [REFS]).score
+    filled = [Tokenizer13a.__call__, TercomTokenizer.__call__]
+    assert all(c.cache_info().currsize > 0 for c in filled)
+    api.forget_texts()
+    assert all(c.cache_info().currsize == 0 for c in filled)
+    # emptied, not broken: the same texts score the same after
+    assert (BLEU().corpus_score(HYPS, [REFS]).score, TER().corpus_score(HYPS, [REFS]).score) == before

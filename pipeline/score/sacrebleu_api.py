@@ -76,3 +76,18 @@ def match_statistics(metric, hyp_ngrams, ref_ngrams) -> list[int]:
 def p_value(sample_diffs: np.ndarray, actual_diff: float) -> float:
     """The paired-bootstrap p-value (``significance._compute_p_value``)."""
     return _compute_p_value(sample_diffs, actual_diff)
+
+
+def forget_texts() -> None:
+    """Empty sacrebleu's tokenizer caches. Each tokenizer keeps the last 65,536 texts it was given,
+    with their tokens (``lru_cache`` on ``__call__``): about 100 MB once full, and of no use to the
+    next language, whose texts are others."""
+    import sys
+
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("sacrebleu.tokenizers.") or module is None:
+            continue
+        for obj in vars(module).values():
+            call = vars(obj).get("__call__") if isinstance(obj, type) else None
+            if call is not None and hasattr(call, "cache_clear"):
+                call.cache_clear()

@@ -28,6 +28,7 @@ from pipeline.langdata import base_tag
 from pipeline.results import Scored
 from pipeline.score import draft as draft_mod
 from pipeline.score import metrics as M
+from pipeline.score import sacrebleu_api as api
 from pipeline.score.inputs import corpus_from_table
 from pipeline.score.leaderboard import Settings, score
 from pipeline.score.signals import Options
@@ -188,6 +189,12 @@ def score_stage(candidates: pd.DataFrame, translations: pd.DataFrame, alignment:
     by_lang = {lang: candidates[candidates["lang"] == lang] for lang in sorted(set(candidates["lang"]))}
 
     def one(lang: str) -> tuple[dict, pd.DataFrame, list[str], pd.DataFrame, str | None]:
+        try:
+            return scored_language(lang)
+        finally:
+            api.forget_texts()  # its texts were this language's
+
+    def scored_language(lang: str) -> tuple[dict, pd.DataFrame, list[str], pd.DataFrame, str | None]:
         final, final_files = _final_texts(translations, lang, pattern)
         memo = _memo_key(st, lang, pattern, by_lang[lang], final, final_files)
         kept = _kept_result(cache.read_json(cache.result_kind("score", lang), memo, st.cache.folder)
