@@ -85,20 +85,23 @@ def _call(i: int):
 
 
 def map_forked(fn: Callable[[T], R], items: Sequence[T], cost: Callable[[T], float] | None = None,
-               done: Callable[[T], None] | None = None, meanwhile: Callable[[], None] | None = None) -> list[R]:
+               done: Callable[[T], None] | None = None, meanwhile: Callable[[], None] | None = None,
+               then: Callable[[R], R] | None = None) -> list[R]:
     """``[fn(x) for x in items]``, the items shared out over :func:`cpus` forked processes when
     there are two or more of each (largest ``cost`` first, so the two finish together). ``fn``
     may be a closure over any data: the workers inherit it. ``done(item)`` is called here as
     each share finishes (a progress bar). ``meanwhile()`` is other work of this process, done
     while the workers run (first, when there are no workers); it must not depend on their
-    results. An exception in a share is raised here, as the serial loop would raise it."""
+    results. ``then(result)`` is applied here to each share's result as soon as it arrives, before
+    the next one is taken (e.g. to make it smaller: a worker's result comes back as a copy of all
+    it holds). An exception in a share is raised here, as the serial loop would raise it."""
     n = min(cpus(), len(items))
     if n < 2 or "fork" not in mp.get_all_start_methods():
         if meanwhile is not None:
             meanwhile()
         out = []
         for x in items:
-            out.append(fn(x))
+            out.append(fn(x) if then is None else then(fn(x)))
             if done is not None:
                 done(x)
         return out
@@ -118,7 +121,7 @@ def map_forked(fn: Callable[[T], R], items: Sequence[T], cost: Callable[[T], flo
                 if error is not None:
                     failed[i] = error
                     continue
-                results[i] = f.result()
+                results[i] = f.result() if then is None else then(f.result())
                 if done is not None:
                     done(items[i])
             if failed:  # the first share's error in item order, as the serial loop would raise it

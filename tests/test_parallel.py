@@ -23,6 +23,23 @@ def test_results_come_back_in_the_order_of_the_items(monkeypatch):
     assert all(pid != os.getpid() for _, pid in out)  # the shares ran in workers
 
 
+@pytest.mark.parametrize("cpus", [1, 2])
+def test_then_is_applied_here_to_each_result_as_it_arrives(monkeypatch, cpus):
+    """The score stage shrinks each language's result as it comes back (its texts swapped for
+    the parent's own), so ``then`` must run in this process, once per share, results in order."""
+    monkeypatch.setattr(parallel, "cpus", lambda: cpus)
+    here, calls = os.getpid(), []
+
+    def then(result):
+        calls.append((result, os.getpid()))
+        return result[0] * 10
+
+    out = parallel.map_forked(lambda x: (x, os.getpid()), [3, 1, 2], cost=lambda x: x, then=then)
+    assert out == [30, 10, 20]
+    assert sorted(r[0] for r, _ in calls) == [1, 2, 3] and all(pid == here for _, pid in calls)
+    assert all((r[1] != here) == (cpus == 2) for r, _ in calls)  # the shares ran in workers with two
+
+
 def test_a_worker_runs_its_own_work_serially(monkeypatch):
     monkeypatch.setattr(parallel, "MAX_WORKERS", 2)
     monkeypatch.delenv("SFIA_QA_WORKERS", raising=False)

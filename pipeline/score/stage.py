@@ -181,6 +181,9 @@ def _cache_note(st: Settings, lang: str) -> list[str]:
     return [note]
 
 
+_SHARED_COLUMNS = ("text", "origin", "key", "provider", "skill", "element", "lang")
+
+
 def score_stage(candidates: pd.DataFrame, translations: pd.DataFrame, alignment: pd.DataFrame,
                 st: Settings, pattern: str = DEFAULT_PATTERN) -> Scored:
     """Score every language's candidates (schema.CANDIDATE_INPUT); see the module docstring."""
@@ -226,6 +229,17 @@ def score_stage(candidates: pd.DataFrame, translations: pd.DataFrame, alignment:
         # a table, not dicts, comes back: the parent holds every language's candidates at once
         return board, _table(cols), problems + cached, draft, memo
 
+    # The texts come back from the workers as copies: each language's are swapped for the
+    # candidates' own as it arrives, so the copies of only one language are held at a time.
+    pool: dict[str, str] = {}
+
+    def shared(result: tuple[dict, pd.DataFrame, list[str], pd.DataFrame, str | None]):
+        board, part, problems, draft, memo = result
+        if not pool:
+            pool.update(schema.string_pool(*(candidates[c] for c in _SHARED_COLUMNS)))
+        part, draft = (schema.share_strings(t, pool=pool) if len(t) else t for t in (part, draft))
+        return board, part, problems, draft, memo
+
     # languages are independent: one per process (pipeline.parallel), results in language order
     boards: dict[str, dict] = {}
     tables: list[pd.DataFrame] = []
@@ -233,7 +247,7 @@ def score_stage(candidates: pd.DataFrame, translations: pd.DataFrame, alignment:
     notes: list[str] = []
     digests: dict[str, str] = {}
     for lang, (board, part, problems, draft, memo) in zip(
-            by_lang, parallel.map_forked(one, list(by_lang), cost=lambda x: len(by_lang[x])), strict=True):
+            by_lang, parallel.map_forked(one, list(by_lang), cost=lambda x: len(by_lang[x]), then=shared), strict=True):
         boards[lang] = board
         if memo:
             digests[lang] = memo
@@ -243,9 +257,6 @@ def score_stage(candidates: pd.DataFrame, translations: pd.DataFrame, alignment:
         if len(draft):
             drafts.append(draft)
     table = pd.concat(tables, ignore_index=True) if tables else schema.empty(schema.CANDIDATE)
-    if len(table):  # the texts came back from the workers as copies: share the candidates' own
-        table = schema.share_strings(table, pool=schema.string_pool(
-            *(candidates[c] for c in ("text", "origin", "key", "provider", "skill", "element", "lang"))))
     return Scored(boards=boards, candidates=schema.validate(table, schema.CANDIDATE, "candidates"),
                   drafts=pd.concat(drafts, ignore_index=True) if drafts else schema.empty(schema.DRAFT),
                   notes=tuple(notes), digests=digests)
