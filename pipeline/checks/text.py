@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from pipeline import langdata
-from pipeline.checks import registry
 
 BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 
@@ -36,11 +35,6 @@ def words(text: str) -> list[tuple[str, int, int]]:
 @lru_cache(maxsize=16384)  # a language's texts (target, source, SFIA 8) as rule after rule reads them
 def _words(text: str) -> tuple[tuple[str, int, int], ...]:
     return tuple((m.group(0), m.start(), m.end()) for m in word_re().finditer(text))
-
-
-# the next language's texts are others: its words are not kept for it (up to 16,384 texts with
-# their words, a hundred MB, would stay with the process that checked it)
-registry.on_finish(_words.cache_clear)
 
 
 @cache
