@@ -51,13 +51,13 @@ def cpus() -> int:
 
 
 def _malloc_trim():
-    """glibc's ``malloc_trim``, or None where the C library has none (musl, macOS, Windows)."""
+    """glibc's ``malloc_trim``, or None where the C library has none (musl, macOS, Windows).
+    Looked up among the symbols the interpreter already has (no ``ldconfig`` run to find libc)."""
     import ctypes
-    import ctypes.util
 
     try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-    except (OSError, AttributeError):
+        return ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError, TypeError):
         return None
 
 

@@ -161,3 +161,21 @@ def test_output_pending_before_the_workers_start_is_written_once():
                        env={**os.environ, "PYTHONUNBUFFERED": "", "SFIA_QA_WORKERS": "2"})
     assert p.returncode == 0, p.stderr
     assert p.stdout == "before;[2, 4, 6]\n"
+
+
+def test_freed_memory_is_handed_back_before_forking_on_glibc(monkeypatch):
+    """Workers start with the parent's resident size, so the parent trims its heap before it
+    forks. On glibc the trim must be found (else the run's peak silently grows by the heap the
+    parent freed); elsewhere it is a no-op, never an error."""
+    import platform
+
+    trim = parallel._malloc_trim()
+    if platform.libc_ver()[0] == "glibc":
+        assert trim is not None
+    calls = []
+    monkeypatch.setattr(parallel, "_TRIM", [lambda pad: calls.append(pad)])
+    monkeypatch.setattr(parallel, "cpus", lambda: 2)
+    assert parallel.map_forked(lambda x: x + 1, [1, 2]) == [2, 3]
+    assert calls == [0]  # once, before the workers were forked
+    monkeypatch.setattr(parallel, "_TRIM", [None])
+    assert parallel.map_forked(lambda x: x + 1, [1, 2]) == [2, 3]
