@@ -166,3 +166,22 @@ def test_stem_lookup_finds_every_stem_whatever_characters_it_holds():
     index = rules_spelling._Sorted(entries)
     assert index.values("a") == ["y", "y2"] and index.values("a\x01") == ["x"]
     assert index.values("a b") == ["z"] and index.values("b") == ["w"] and index.values("c") == []
+
+
+def test_a_languages_dictionary_is_let_go_when_its_checks_are_done(tiny_pl, monkeypatch, tmp_path):
+    """A check worker runs language after language; each loaded dictionary is 25-125 MB, so a
+    worker keeping every one it loaded would grow by hundreds of MB on a real corpus. After a
+    language's checks no dictionary stays loaded, and the next language's findings are the same."""
+    monkeypatch.setenv("SFIA_QA_CACHE", str(tmp_path / "cache"))
+    for fn in (rules_spelling._speller, rules_spelling._load, rules_spelling._base, rules_spelling._digest):
+        fn.cache_clear()
+    units = [U("Zarządza zespołem i klienta obsługą."), U("Prowadzi rejestra zarzadza.")]
+    first = run(units, "QA409")  # the runner finishes the language: verdicts saved, dictionary let go
+    assert len(first) == 2
+    assert rules_spelling._load.cache_info().currsize == 0
+    loads = []
+    real = rules_spelling._lazy_dictionary
+    monkeypatch.setattr(rules_spelling, "_lazy_dictionary", lambda base: loads.append(base) or real(base))
+    other = run([U("Prowadzi klienta i nieznanesłowo.")], "QA409")  # a new word: loaded again
+    assert loads and other["message"].str.contains("nieznanesłowo").all() and len(other) == 1
+    assert rules_spelling._load.cache_info().currsize == 0
