@@ -239,17 +239,17 @@ def _flush_tree(folder: Path) -> None:
         _fsync_dir(Path(root))
 
 
-def _linux_libc(name: str):
+def libc_function(name: str):
     """The C library's function ``name`` (errno kept for ctypes.get_errno), or None off Linux or
-    where the C library lacks it."""
+    where the C library lacks it (``malloc_trim`` is glibc's only). Looked up among the symbols
+    the interpreter already has, so no ``ldconfig`` is run to find the library."""
     import ctypes
-    import ctypes.util
     import sys
 
     if not sys.platform.startswith("linux"):
         return None
     try:
-        return getattr(ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True), name)
+        return getattr(ctypes.CDLL(None, use_errno=True), name)
     except (OSError, AttributeError):
         return None
 
@@ -258,7 +258,7 @@ def _syncfs(folder: Path) -> bool:
     """``syncfs(2)`` on ``folder``'s file system; False when the platform has none."""
     import ctypes
 
-    fn = _linux_libc("syncfs")
+    fn = libc_function("syncfs")
     if fn is None:
         return False
     fd = os.open(folder, os.O_RDONLY)
@@ -282,7 +282,7 @@ def _fsync_dir(path: Path) -> None:
 
 def _exchange(a: Path, b: Path) -> bool:
     """Swap two folders atomically (Linux renameat2 RENAME_EXCHANGE); False when unsupported."""
-    fn = _linux_libc("renameat2")
+    fn = libc_function("renameat2")
     if fn is None:
         return False
     at_fdcwd, rename_exchange = -100, 2

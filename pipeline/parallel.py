@@ -51,14 +51,10 @@ def cpus() -> int:
 
 
 def _malloc_trim():
-    """glibc's ``malloc_trim``, or None where the C library has none (musl, macOS, Windows).
-    Looked up among the symbols the interpreter already has (no ``ldconfig`` run to find libc)."""
-    import ctypes
+    """glibc's ``malloc_trim``, or None where the C library has none (musl, macOS, Windows)."""
+    from pipeline.ioutil import libc_function
 
-    try:
-        return ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError, TypeError):
-        return None
+    return libc_function("malloc_trim")
 
 
 _TRIM: list = []

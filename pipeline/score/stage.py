@@ -230,7 +230,8 @@ def score_stage(candidates: pd.DataFrame, translations: pd.DataFrame, alignment:
         return board, _table(cols), problems + cached, draft, memo
 
     # The texts come back from the workers as copies: each language's are swapped for the
-    # candidates' own as it arrives, so the copies of only one language are held at a time.
+    # candidates' own as it arrives, so the copies of only one language are held at a time. The
+    # pool is made at the first result, after the workers have forked: they need none of it.
     pool: dict[str, str] = {}
 
     def shared(result: tuple[dict, pd.DataFrame, list[str], pd.DataFrame, str | None]):
