@@ -209,6 +209,35 @@ def test_dashboard_renders_offline_without_errors(browser, reports):
     browser.screenshot(ARTIFACTS / "index.png")
 
 
+def test_edit_box_starts_from_each_translation_exactly(browser, reports):
+    """A translation cell carries its text once (data-text only where the cell shows a diff or a
+    label): what the reviewer edits, and what the exported decision calls the original, must still
+    be the translation exactly, markup, quotes and right-to-left text included."""
+    import pandas as pd
+
+    from pipeline.keys import format_key
+
+    al = pd.read_csv(reports / "alignment.csv", dtype=str, keep_default_na=False)
+    expected = {}
+    for r in al.itertuples():
+        for fw in (8, 9):
+            expected[(r.lang, str(fw), format_key(r.skill, r.element, r.level or None, r.item or None, fw))] = \
+                getattr(r, f"tgt_{fw}")
+    seen = 0
+    for page in sorted(reports.glob("lang-*/*.html")):
+        if page.name.startswith("search"):
+            continue
+        lang = page.parent.name.removeprefix("lang-")
+        browser.open(page.as_uri())
+        cells = browser.js("""Array.from(document.querySelectorAll('td.tgt')).filter(td => td.querySelector('button.edit'))
+          .map(td => { td.querySelector('button.edit').click(); const ta = td.querySelector('textarea');
+                       return [td.dataset.fw, td.dataset.key, ta.value, td.hasAttribute('data-text')]; })""")
+        for fw, key, text, carried in cells:
+            assert text == expected[(lang, fw, key)], (page.name, key, carried)
+            seen += 1
+    assert seen >= 6
+
+
 @pytest.mark.parametrize("lang", ["ar", "pl"])
 def test_language_page_filters_and_keyboard(browser, reports, lang):
     url = (reports / f"lang-{lang}" / "CSMG.html").as_uri()
@@ -356,7 +385,7 @@ def test_review_round_trip(browser, tmp_path, lang):
     assert 0 < shown < total and "sev=warning" in browser.js("location.hash")
     li = f"li.f[data-code={fix_code}]"
     word = browser.js(f"document.querySelector('{li}').closest('tr').querySelector('td.tgt[data-fw=\"'"
-                      f" + document.querySelector('{li}').dataset.fw + '\"]').dataset.text.split(' ')[1]")
+                      f" + document.querySelector('{li}').dataset.fw + '\"]').querySelector('.t').textContent.split(' ')[1]")
     browser.js(f"const q = document.getElementById('f-q'); q.value = {json.dumps(word)}; q.dispatchEvent(new Event('input'))")
     visible = browser.js("Array.from(document.querySelectorAll('table.review tbody tr:not(.hidden)')).map(r => r.id)")
     assert visible and browser.js(f"document.querySelector('{li}').closest('tr').id") in visible
@@ -384,7 +413,8 @@ def test_review_round_trip(browser, tmp_path, lang):
     _click(browser, f"{li} button[data-d=fix]")
     td = f"document.querySelector('{li}').closest('tr').querySelector('td.tgt[data-fw=\"' + document.querySelector('{li}').dataset.fw + '\"]')"
     browser.js(f"{td}.querySelector('button.edit').click()")
-    original = browser.js(f"{td}.dataset.text")
+    original = browser.js(f"{td}.querySelector('textarea').value")
+    assert original == _segment_text(out, lang, browser.js(f"{td}.dataset.key"))  # the text as read, exactly
     fixed = _fix(lang, original)
     assert corrected_part in fixed and fixed != original
     browser.js(f"{td}.querySelector('textarea').value = {json.dumps(fixed)}")
@@ -438,6 +468,18 @@ def test_review_round_trip(browser, tmp_path, lang):
     assert browser.js("document.querySelectorAll('p.resolved.state-resolved').length") >= 2
     browser.js("document.querySelector('p.resolved').scrollIntoView({block: 'center'})")
     browser.screenshot(ARTIFACTS / f"review-{lang}-resolved.png")
+
+
+def _segment_text(out: Path, lang: str, key: str) -> str:
+    import pandas as pd
+
+    from pipeline.keys import format_key
+
+    seg = pd.read_csv(out / "segments.csv", dtype=str, keep_default_na=False)
+    keys = [format_key(r.skill, r.element, r.level or None, r.item or None, int(r.framework))
+            for r in seg.itertuples()]
+    (text,) = seg.text[[k == key and x == lang for k, x in zip(keys, seg.lang, strict=True)]]
+    return text
 
 
 def _fix(lang: str, text: str) -> str:

@@ -548,3 +548,20 @@ def test_the_dashboard_links_every_output_file_and_only_files_that_exist(tmp_pat
     written = {n for n in written if not n.startswith("lang-")}
     assert "candidates.csv" in written and "scores.json" in written  # the run scored candidates
     assert linked == written, (linked ^ written)
+
+
+def test_a_cell_shows_its_text_as_is_only_when_the_browser_gives_it_back_exactly():
+    from pipeline.report.html import diff_markup, evidence_cell, isolate, shown_as_is
+
+    for text in ("Obsługa klienta", SCRIPT + " & " + ATTR + " 'x'", AR_LEVEL3):
+        assert shown_as_is(isolate(text, rtl=True), text)  # escapes and <bdi> runs: the same text
+        assert shown_as_is(isolate(text, rtl=False), text)
+    marked = evidence_cell("zarządzanie  zespołami", [{"id": "f1", "code": "QA404", "check": "double-space",
+                                                        "severity": "info", "framework": 9,
+                                                        "evidence": [{"field": "target", "start": 11, "end": 13,
+                                                                      "text": "  "}]}], "target", 9)
+    assert "<mark" in marked and shown_as_is(marked, "zarządzanie  zespołami")
+    assert not shown_as_is(diff_markup("stary tekst", "nowy tekst"), "nowy tekst")  # <del> words are shown too
+    assert not shown_as_is(isolate("a\r\nb", False), "a\r\nb")  # the parser turns CR LF into LF
+    assert not shown_as_is(isolate("a\x00b", False), "a\x00b")  # and drops NUL
+    assert not shown_as_is(isolate("tekst", False), "tekst ")

@@ -1,14 +1,16 @@
-"""The reviewer's HTML report: a dashboard and one page per language, self-contained.
+"""The reviewer's HTML report: a dashboard, and per language an overview, search pages and one
+page per skill.
 
 Jinja2 renders with autoescape on; the only markup built in Python comes from the
-helpers below, which escape every piece of data they wrap. The page carries a Content
-Security Policy that allows no request at all (`default-src 'none'`) and only the one
-inline script whose hash it names, so even a bug elsewhere cannot make a translation
-run as code or fetch anything.
+helpers below, which escape every piece of data they wrap. The pages carry a Content
+Security Policy that allows no request but the style sheet and script beside them (:data:`CSP`),
+and no inline script, so even a bug elsewhere cannot make a translation run as code or fetch
+anything.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from importlib import resources
 
@@ -155,6 +157,26 @@ def evidence_cell(text: str | None, findings: list[dict], field: str, framework:
     return Markup("").join(parts) + changes
 
 
+# Text an HTML parser changes on its way into the page's text: carriage returns become line feeds,
+# NULs are dropped; other control characters are kept as they are but are rare enough to not bet on.
+_PARSER_CHANGES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_TAG = re.compile(r"<[^>]*>")
+
+
+def shown_as_is(markup: Markup | str, text: str) -> bool:
+    """Whether an element holding ``markup`` (this module's own markup: escaped text, tags and
+    no comments) has exactly ``text`` as its ``textContent`` in the browser. A translation cell
+    whose text is shown as is need not carry it a second time (``data-text``) for the page's
+    script to edit and export it: the script reads the cell's text instead. Anything else
+    (a diff, a label, a character the parser changes) keeps ``data-text``."""
+    if _PARSER_CHANGES.search(text):
+        return False
+    shown = str(markup)
+    if "<" in shown or "&" in shown:
+        shown = html.unescape(_TAG.sub("", shown))
+    return shown == text
+
+
 def fmt(value, digits: int = 1) -> str:
     if value is None:
         return "—"
@@ -199,7 +221,7 @@ def environment() -> jinja2.Environment:
     env.filters.update(fmt=fmt, ci=ci)
     env.globals.update(isolate=isolate, diff=diff_markup, highlight=highlight, spans_in=spans_in,
                        check_meta=check_meta, key_label=key_label, evidence_cell=evidence_cell,
-                       draft_source=draft_source)
+                       draft_source=draft_source, shown_as_is=shown_as_is)
     return env
 
 

@@ -291,7 +291,7 @@
     if (decisions[id] && decisions[id].decision === decision && reason === undefined) { delete decisions[id]; }
     else {
       decisions[id] = { finding: id, lang: lang, framework: +li.getAttribute("data-fw"), key: li.getAttribute("data-key"),
-        code: li.getAttribute("data-code"), decision: decision, reason: reason || "", original: td ? td.getAttribute("data-text") : null,
+        code: li.getAttribute("data-code"), decision: decision, reason: reason || "", original: td ? original(td) : null,
         origin: td ? td.getAttribute("data-origin") : null, skill: bar.getAttribute("data-skill"), lane: li.getAttribute("data-lane") };
     }
     save(decisions);
@@ -357,6 +357,12 @@
   });
 
   // --- corrections: the translation edited in place --------------------------------------------
+  // a translation cell's own text: data-text where the cell shows more or other than the text
+  // (a diff, a draft's label), else the text shown
+  function original(td) {
+    var t = td.getAttribute("data-text"), shown = td.querySelector(".t");
+    return t !== null ? t : shown ? shown.textContent : "";
+  }
   function editId(td) { return "edit:" + td.getAttribute("data-key"); }
   function showCorrection(td) {
     var d = decisions[editId(td)], old = td.querySelector(".correction");
@@ -373,7 +379,7 @@
     if (td.querySelector("textarea")) { td.querySelector("textarea").focus(); return; }
     var d = decisions[editId(td)];
     var ta = document.createElement("textarea");
-    ta.value = d ? d.corrected : td.getAttribute("data-text");
+    ta.value = d ? d.corrected : original(td);
     ta.setAttribute("aria-label", "corrected translation");
     var save_ = document.createElement("button"), cancel = document.createElement("button");
     save_.type = cancel.type = "button";
@@ -387,7 +393,7 @@
     box.appendChild(cancel);
     var close = function () { ta.remove(); box.remove(); };
     save_.addEventListener("click", function () {
-      var text = ta.value.trim(), orig = td.getAttribute("data-text");
+      var text = ta.value.trim(), orig = original(td);
       if (!text || text === orig) { delete decisions[editId(td)]; }
       else {
         decisions[editId(td)] = { finding: null, lang: lang, framework: +td.getAttribute("data-fw"), key: td.getAttribute("data-key"),
@@ -403,6 +409,15 @@
     td.appendChild(box);
     ta.focus();
   }
+  Array.prototype.forEach.call(document.querySelectorAll("td.tgt.ed"), function (td) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = "edit noprint";
+    b.lang = "en";
+    b.dir = "ltr";
+    b.textContent = "edit";
+    td.insertBefore(b, td.querySelector("details.cands-box"));
+  });
   Array.prototype.forEach.call(document.querySelectorAll("td.tgt"), showCorrection);
 
   window.addEventListener("beforeprint", function () {
