@@ -15,6 +15,7 @@ import contextlib
 import json
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -123,7 +124,14 @@ class OutputDir:
     def __enter__(self) -> Path:
         from pipeline.errors import ConfigError
 
-        out = self.out
+        # a symlinked report folder: the reports go where it points, and the link stays
+        out = self.out = Path(os.path.realpath(self.out))
+        if out.parent == out:
+            raise ConfigError(out, "the report folder cannot be the root folder: choose a folder of its own")
+        here = Path(os.path.realpath("."))
+        if out == here or out in here.parents or (out / ".git").exists():
+            raise ConfigError(out, "the report folder holds the current folder or a repository, and a run "
+                                   "replaces its folder as a whole: choose a folder of the reports' own")
         if out.exists() and not out.is_dir():
             raise ConfigError(out, "the report folder is a file (or a device), not a folder: choose another --out")
         parent = out.parent if str(out.parent) else Path(".")
@@ -153,9 +161,9 @@ class OutputDir:
             if exc_type is None:
                 try:
                     self._commit()
-                except OSError as e:
+                except BaseException as e:
                     shutil.rmtree(self.stage, ignore_errors=True)
-                    if e.errno is None:
+                    if not isinstance(e, OSError) or e.errno is None:
                         raise
                     from pipeline.errors import ConfigError
 
@@ -173,13 +181,7 @@ class OutputDir:
         out, stage = self.out, self.stage
         written = sorted(p.relative_to(stage).as_posix() for p in stage.rglob("*") if p.is_file())
         if out.is_dir():
-            ours = _manifest(out)
-            for p in sorted(out.rglob("*")):
-                rel = p.relative_to(out).as_posix()
-                if not p.is_file() or rel == MANIFEST or rel in ours or (stage / rel).exists():
-                    continue
-                (stage / rel).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(p, stage / rel)   # not ours: keep it
+            _carry_over(out, stage, _manifest(out))
         write_text(stage / MANIFEST, json.dumps({"files": written}, indent=0) + "\n")
         _flush_tree(stage)  # every file on disk before the folder takes the reports' place
         if out.is_dir():
@@ -212,6 +214,43 @@ class OutputDir:
         if self._lock_fd is not None:
             os.close(self._lock_fd)  # closing releases the flock
             self._lock_fd = None
+
+
+def _carry_over(out: Path, stage: Path, ours: set[str]) -> None:
+    """Copy into ``stage`` what is in ``out`` that no run wrote, as it is: files with their modes
+    and times, folders (empty ones too) with their modes, symbolic links as links (never what
+    they point to), named pipes as pipes. Anything else (a socket, a device) cannot be copied:
+    the run stops with exit 2 before ``out`` is touched."""
+    from pipeline.errors import ConfigError
+
+    folders: list[tuple[Path, Path]] = []
+    for root, dirs, files in os.walk(out):
+        for name in sorted(dirs) + sorted(files):
+            src = Path(root) / name
+            rel = src.relative_to(out).as_posix()
+            dst = stage / rel
+            if rel == MANIFEST or rel in ours:
+                continue
+            st = os.lstat(src)
+            if stat.S_ISDIR(st.st_mode):
+                dst.mkdir(parents=True, exist_ok=True)
+                folders.append((src, dst))
+            elif os.path.lexists(dst):
+                continue  # this run wrote it
+            elif stat.S_ISLNK(st.st_mode):
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                os.symlink(os.readlink(src), dst)
+            elif stat.S_ISREG(st.st_mode):
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(src, dst)
+            elif stat.S_ISFIFO(st.st_mode):
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                os.mkfifo(dst, stat.S_IMODE(st.st_mode))
+            else:
+                raise ConfigError(src, "the report folder holds a socket or device file, which a run cannot "
+                                       "carry over: move it out of the report folder")
+    for src, dst in reversed(folders):  # modes last, innermost first: a read-only folder is filled by then
+        shutil.copystat(src, dst, follow_symlinks=False)
 
 
 def _manifest(out: Path) -> set[str]:

@@ -17,6 +17,7 @@ import re
 from functools import cache
 
 DEFAULT_PATTERN = "sfia{framework}.{skill}.{element}.{index}"
+SKILL_CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{2,5}$")  # a SFIA skill code: PROG, ACIN, ...
 # Numbers are bounded: a key is an identifier, not a number, and a hostile 5000-digit "level"
 # would overflow every integer column (or Python's own digit limit) further on.
 _FIELDS = {

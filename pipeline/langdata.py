@@ -26,6 +26,11 @@ def base_tag(tag: str) -> str:
     return re.split(r"[-_]", tag.strip())[0].lower()
 
 
+# A language tag as normalize_tag gives it, and as the reports use it in folder and file names
+# (lang-<tag>/, drafts/<tag>/): what a file says is checked against it before it names anything.
+TAG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$")
+
+
 def normalize_tag(tag: str) -> str:
     """'en_us' -> 'en-US', 'AR' -> 'ar' (BCP-47 casing)."""
     parts = re.split(r"[-_]", tag.strip())

@@ -9,6 +9,7 @@ import csv
 import errno
 import hashlib
 import io
+import json
 import shutil
 import time
 import unicodedata
@@ -352,3 +353,131 @@ def test_help_names_the_exit_codes(capsys):
     with pytest.raises(SystemExit):
         cli.main(["--help"])
     assert "3 internal error" in capsys.readouterr().out
+
+
+# -- what a file says cannot name a path; what a report folder holds is kept as it is ----------
+
+@pytest.mark.parametrize("field, value, says", [
+    ("skill", "../../../../escaped/EVIL", "not a SFIA skill code"),
+    ("skill", "/tmp/EVIL", "not a SFIA skill code"),
+    ("lang", "../../x", "not a language tag"),
+    ("lang", 5, "must be a non-empty string"),
+    ("marker", "bogus", "marker must be one of"),
+    ("text", "\ud800", "half of a UTF-16 pair"),
+])
+def test_a_segment_file_cannot_name_files_or_smuggle_text(tmp_path, capsys, field, value, says):
+    proj = _sample(tmp_path)
+    seg = {"skill": "CSMG", "element": "name", "text": "x", "framework": 8, "lang": "ar", field: value}
+    bad = proj / "translations" / "ar" / "sfia-8" / "extra.jsonl"
+    bad.write_text(json.dumps(seg) + "\n", encoding="utf-8")
+    out = tmp_path / "reports"
+    assert main(["run", "--config", str(proj / "qa.toml"), "--out", str(out)]) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert "translations/ar/sfia-8/extra.jsonl:1" in line and says in line, line
+    assert not (tmp_path / "escaped").exists() and not out.exists()
+
+
+@pytest.mark.parametrize("obj, says", [
+    ({"key": "sfia9.CSMG.name", "text": "x", "locale": 5}, "locale must be a language tag"),
+    ({"key": "sfia9.CSMG.name", "text": "x", "locale": "../../x"}, "not a language tag"),
+    ({"key": "sfia9.CSMG.name", "text": "x", "marker": "bogus"}, "marker must be one of"),
+])
+def test_a_phrase_pull_line_with_a_bad_locale_or_marker_is_exit_2_naming_it(tmp_path, capsys, obj, says):
+    proj = _sample(tmp_path)
+    pull = proj / "translations" / "pl" / "phrase" / "sfia-9.jsonl"
+    pull.parent.mkdir(parents=True, exist_ok=True)
+    pull.write_text(json.dumps(obj) + "\n", encoding="utf-8")
+    assert main(["run", "--config", str(proj / "qa.toml"), "--out", str(tmp_path / "r")]) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert "phrase/sfia-9.jsonl:1" in line and says in line, line
+
+
+def test_a_candidate_cannot_name_a_file_with_its_skill(tmp_path, capsys):
+    proj = _sample(tmp_path)
+    cands = proj / "translations" / "pl" / "sfia-9" / "candidates" / "evil.csv"
+    cands.parent.mkdir(parents=True, exist_ok=True)
+    cands.write_text("skill,element,provider,text\n../../EVIL,name,x,tekst\n", encoding="utf-8")
+    assert main(["run", "--config", str(proj / "qa.toml"), "--out", str(tmp_path / "r")]) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert "candidates/evil.csv:2" in line and "not a SFIA skill code" in line, line
+
+
+def test_a_translated_skill_the_english_lacks_still_runs(tmp_path, capsys):
+    proj = _sample(tmp_path)
+    extra = {"skill": "ABCD", "element": "name", "text": "اسم", "framework": 8, "lang": "ar"}
+    (proj / "translations" / "ar" / "sfia-8" / "extra.jsonl").write_text(json.dumps(extra) + "\n", encoding="utf-8")
+    assert main(["run", "--config", str(proj / "qa.toml"), "--out", str(tmp_path / "r"), "--fail-on", "never"]) == 0
+
+
+def test_noncharacters_in_a_translation_do_not_stop_the_workbook(tmp_path, capsys):
+    proj = _sample(tmp_path)
+    page = next((proj / "translations" / "pl").rglob("*.txt"))
+    text = page.read_text(encoding="utf-8").splitlines(keepends=True)
+    i = max(n for n, ln in enumerate(text) if len(ln.strip()) > 30)  # a line of the body
+    text[i] = text[i].rstrip("\n") + " \uffff\ufffe\n"
+    page.write_text("".join(text), encoding="utf-8")
+    assert main(["run", "--config", str(proj / "qa.toml"), "--out", str(tmp_path / "r"), "--fail-on", "never"]) == 0
+    assert (tmp_path / "r" / "review.xlsx").is_file()
+
+
+def test_a_report_folder_keeps_links_pipes_empty_folders_and_modes_as_they_are(tmp_path, capsys):
+    import os
+    import stat
+
+    proj = _sample(tmp_path)
+    out = tmp_path / "reports"
+    (out / "empty").mkdir(parents=True)
+    (out / "private").mkdir(mode=0o700)
+    (out / "private" / "notes.txt").write_text("mine", encoding="utf-8")
+    os.chmod(out / "private" / "notes.txt", 0o600)
+    (out / "frozen").mkdir()
+    (out / "frozen" / "f.txt").write_text("kept", encoding="utf-8")
+    os.chmod(out / "frozen", 0o555)
+    (tmp_path / "elsewhere.txt").write_text("target", encoding="utf-8")
+    os.symlink(tmp_path / "elsewhere.txt", out / "file-link")
+    os.symlink(tmp_path, out / "folder-link")
+    os.symlink(tmp_path / "gone", out / "dangling")
+    os.mkfifo(out / "pipe")
+    for _ in range(2):  # the first run carries them over, and so does the next
+        assert main(["run", "--config", str(proj / "qa.toml"), "--out", str(out), "--fail-on", "never"]) == 0
+        assert (out / "lang-pl.html").is_file() and (out / "empty").is_dir()
+        assert stat.S_IMODE((out / "private").stat().st_mode) == 0o700
+        assert stat.S_IMODE((out / "private" / "notes.txt").stat().st_mode) == 0o600
+        assert stat.S_IMODE((out / "frozen").stat().st_mode) == 0o555
+        assert (out / "frozen" / "f.txt").read_text(encoding="utf-8") == "kept"
+        assert os.readlink(out / "file-link") == str(tmp_path / "elsewhere.txt")
+        assert os.readlink(out / "folder-link") == str(tmp_path)
+        assert os.readlink(out / "dangling") == str(tmp_path / "gone")
+        assert stat.S_ISFIFO(os.lstat(out / "pipe").st_mode)
+    os.chmod(out / "frozen", 0o755)
+
+
+def test_a_symlinked_report_folder_gets_the_reports_where_it_points(tmp_path, capsys):
+    import os
+
+    proj = _sample(tmp_path)
+    real = tmp_path / "real"
+    real.mkdir()
+    os.symlink(real, tmp_path / "link")
+    for _ in range(2):
+        assert main(["run", "--config", str(proj / "qa.toml"), "--out", str(tmp_path / "link"), "--fail-on", "never"]) == 0
+        assert (tmp_path / "link").is_symlink() and (real / "lang-pl.html").is_file()
+    assert not [p for p in tmp_path.iterdir() if ".staging-" in p.name]
+
+
+@pytest.mark.parametrize("out", [".", "..", "/"])
+def test_the_working_folder_its_parents_or_the_root_cannot_be_the_report_folder(tmp_path, capsys, monkeypatch, out):
+    proj = _sample(tmp_path)
+    monkeypatch.chdir(proj)
+    before = _hashes(proj)
+    assert main(["run", "--config", "qa.toml", "--out", out]) == 2
+    assert "choose a folder of" in _one_line(capsys.readouterr().err)
+    assert _hashes(proj) == before and not list(proj.glob(".*.lock"))
+
+
+def test_score_refuses_a_negative_seed_or_bootstrap(capsys):
+    for args in (["--seed", "-1"], ["--bootstrap", "-5"]):
+        with pytest.raises(SystemExit) as e:
+            main(["score", *args, "--candidates", "x.csv"])
+        assert e.value.code == 2
+        assert "a whole number from 0" in capsys.readouterr().err

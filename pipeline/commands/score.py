@@ -22,15 +22,30 @@ def register(sub) -> None:
     p.add_argument("--candidates", action="append", default=[], metavar="FILE",
                    help="candidates file (.csv/.jsonl: id or skill/element/level/item, provider, text)")
     p.add_argument("--lang", help="target language (BCP-47), for the wrong-language signal")
-    p.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap resamples (default 1000; 0 = none)")
-    p.add_argument("--seed", type=int, default=12345, help="bootstrap seed (sacrebleu's default: 12345)")
+    p.add_argument("--bootstrap", type=_whole(0, 1_000_000), default=1000, metavar="N", help="bootstrap resamples (default 1000; 0 = none)")
+    p.add_argument("--seed", type=_whole(0, 2**32 - 1), default=12345, help="bootstrap seed (sacrebleu's default: 12345)")
     p.add_argument("--metrics", default="bleu,chrf,chrf++,ter", help="comma-separated: bleu, chrf, chrf++, ter")
-    p.add_argument("--min-chars", type=int, default=25, help="letters a text needs before its language is judged")
+    p.add_argument("--min-chars", type=_whole(0, 1_000_000), default=25, help="letters a text needs before its language is judged")
     p.add_argument("--format", choices=["json", "table"], default="json")
     p.add_argument("--stats-cache", metavar="DIR",
                    help="keep per-segment metric statistics in DIR, so a re-run computes only new pairs "
                         "(default: none; SFIA_QA_CACHE=off turns it off)")
     p.set_defaults(func=cmd_score)
+
+
+def _whole(lo: int, hi: int):
+    """An argparse type: a whole number from lo to hi (argparse's error, exit 2, otherwise)."""
+    import argparse
+
+    def parse(value: str) -> int:
+        try:
+            n = int(value)
+        except ValueError:
+            n = lo - 1
+        if not lo <= n <= hi:
+            raise argparse.ArgumentTypeError(f"a whole number from {lo} to {hi}, not {value!r}")
+        return n
+    return parse
 
 
 def _metrics(value: str) -> tuple[str, ...]:

@@ -37,6 +37,7 @@ from pipeline.ingest import mxliff as mxliff_reader
 from pipeline.ingest import page as page_reader
 from pipeline.ingest import sheet as sheet_reader
 from pipeline.ingest import xmlfiles
+from pipeline.ingest.sheet import CODE_RE
 from pipeline.ioutil import iter_jsonl
 from pipeline.keys import DEFAULT_PATTERN, parse_key
 from pipeline.results import Ingested
@@ -112,6 +113,8 @@ def _read_jsonl(data: bytes, where: str, lang: str | None, framework: int | None
             seg_lang = obj.get("locale") or obj.get("lang") or lang
             if not seg_lang:
                 raise InputError(f"{where}:{n}", "no locale: put the file under translations/<lang>/")
+            if not isinstance(seg_lang, str):
+                raise InputError(f"{where}:{n}", f"locale must be a language tag, not {seg_lang!r:.40}")
             segs.append({"framework": k["framework"] or framework, "lang": langdata.normalize_tag(seg_lang),
                          "skill": k["skill"], "element": k["element"], "level": k["level"], "item": k["item"],
                          "text": " ".join(str(text_).split()), "marker": obj.get("marker"),
@@ -132,6 +135,26 @@ def _read_jsonl(data: bytes, where: str, lang: str | None, framework: int | None
             raise InputError(f"{where}:{n}", problem)
         segs.append(seg)
     return segs
+
+
+def record_problem(r: dict) -> str | None:
+    """What makes a segment read from any format unusable, or None. The skill code and the
+    language name files in the reports (``drafts/<lang>/sfia-9/<SKILL>.csv``), so they must be
+    what SFIA and BCP 47 allow, whatever the file says; the text must be text (no lone surrogate
+    from a JSON escape); a marker is one of the two SFIA markers."""
+    skill, lang, marker, text = r.get("skill"), r.get("lang"), r.get("marker"), r.get("text")
+    if not isinstance(skill, str) or not CODE_RE.match(skill):
+        return f"not a SFIA skill code: {skill!r:.40} (codes are 3-6 capital letters or digits, like PROG)"
+    if not isinstance(lang, str) or not langdata.TAG_RE.match(lang):
+        return f"not a language tag: {lang!r:.40} (like pl, ar or pt-BR)"
+    if marker is not None and marker not in schema.MARKERS:
+        return f"marker must be one of {', '.join(schema.MARKERS)} or none, not {marker!r:.40}"
+    if isinstance(text, str):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as e:
+            return f"the text holds {text[e.start]!r}, half of a UTF-16 pair (a broken \\u escape?), not a character"
+    return None
 
 
 def _whole(v, lo: int, hi: int) -> bool:
@@ -221,6 +244,9 @@ def read_file(path: str | os.PathLike, lang: str | None = None, framework: int |
     if not records:
         raise InputError(where, "no SFIA segments found in the file")
     for r in records:
+        problem = record_problem(r)
+        if problem:
+            raise InputError(r.get("origin") or where, problem)
         r["path"] = where
         r.setdefault("format", fmt)
         r["keyed"] = keyed

@@ -19,9 +19,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import schema
+from pipeline import langdata, schema
 from pipeline.encoding import decode
 from pipeline.errors import InputError
+from pipeline.ingest.sheet import CODE_RE
 from pipeline.ioutil import iter_jsonl
 from pipeline.keys import DEFAULT_PATTERN, format_key, parse_key
 from pipeline.schema import ELEMENTS
@@ -125,6 +126,8 @@ def read_candidate_records(path: str | Path, lang: str | None = None, framework:
             el = str(obj.get("element") or "").strip()
             if el not in ELEMENTS:
                 raise InputError(where, f"element must be one of {', '.join(ELEMENTS)}, not {el!r}")
+            if not CODE_RE.match(str(obj["skill"]).strip()):
+                raise InputError(where, f"not a SFIA skill code: {obj['skill']!r:.40}")
             meta = {"framework": fw, "skill": str(obj["skill"]).strip(), "element": el,
                     "level": _int(obj.get("level"), where, "level"), "item": _int(obj.get("item"), where, "item")}
             if el == "level" and meta["level"] is None:
@@ -142,10 +145,20 @@ def read_candidate_records(path: str | Path, lang: str | None = None, framework:
         else:
             raise InputError(where, "no segment: give 'id', 'key' or 'skill'+'element'")
         text = obj.get("text")
+        if isinstance(text, str):
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as e:
+                raise InputError(where, f"the text holds {text[e.start]!r}, half of a UTF-16 pair (a broken "
+                                        "\\u escape?), not a character") from None
+        cand_lang = obj.get("lang") or lang
+        if cand_lang is not None and (not isinstance(cand_lang, str)
+                                      or not langdata.TAG_RE.match(langdata.normalize_tag(cand_lang))):
+            raise InputError(where, f"not a language tag: {cand_lang!r:.40} (like pl, ar or pt-BR)")
         rows.append({"key": key, "provider": provider, "text": None if text is None else str(text),
                      "meta": meta, "source": obj.get("source") or None,
                      "reference": obj.get("reference") or None, "origin": where,
-                     "path": name, "line": line, "lang": obj.get("lang") or lang})
+                     "path": name, "line": line, "lang": cand_lang})
     if not rows:
         raise InputError(name, "no candidates in the file")
     return rows

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 
 from pipeline.encoding import decode, nfc
 from pipeline.errors import InputError
+from pipeline.keys import SKILL_CODE_RE
 
 X000D = re.compile(r"_x000[dD]_")
-CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{2,5}$")
+CODE_RE = SKILL_CODE_RE
 LEVEL_COL = re.compile(r"^level\s*([1-7])\s*description$", re.IGNORECASE)
 URL_VERSION = re.compile(r"/(?:skillcode|shortcode)/(\d+)/", re.IGNORECASE)
 

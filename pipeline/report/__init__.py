@@ -46,9 +46,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import output, parallel, schema
+from pipeline import langdata, output, parallel, schema
 from pipeline.drift import skill_changes
 from pipeline.ioutil import atomic_open, write_bytes, write_text
+from pipeline.keys import SKILL_CODE_RE
 from pipeline.report import ci, html, model, reuse
 from pipeline.report.changed import gating
 from pipeline.report.chart import leaderboard_svg
@@ -92,6 +93,9 @@ def write_drafts(table: pd.DataFrame, out: Path) -> None:
     for r in output.records(table):
         by_skill.setdefault((str(r["lang"]), str(r["skill"])), []).append(r)
     for (lang, skill), rows in sorted(by_skill.items()):
+        # ingest lets no other skill code or tag in; this keeps a file name from ever leaving `out`
+        if not (SKILL_CODE_RE.match(skill) and langdata.TAG_RE.match(lang)):
+            raise ValueError(f"a draft's skill {skill!r:.40} or language {lang!r:.40} cannot name a file")
         base = out / "drafts" / lang / "sfia-9" / skill
         write_text(base.with_suffix(".csv"), draft_mod.rows_to_csv(rows))
         write_text(base.with_suffix(".txt"), draft_mod.rows_to_page(rows, lang))

@@ -29,11 +29,11 @@ FROZEN = "H2"
 TARGET_COLS = {"translation", "corrected translation"}
 WIDTHS = {"English": 50, "translation": 50, "message": 45, "corrected translation": 45, "comment / reason": 30,
           "origin": 30, "Phrase key": 24, "check": 22, "decision": 14, "finding id": 14}
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # what XML 1.0 cannot hold
 
 
 def _cell(v):
-    """Control characters dropped (XML cannot hold them)."""
+    """Control characters and the noncharacters U+FFFE/U+FFFF dropped (XML cannot hold them)."""
     if v is None:
         return None
     if isinstance(v, str):

@@ -63,7 +63,7 @@ def rows_to_page(rows: list[dict], lang: str) -> str:
     heading = data.section("draft").get("level_heading", "{name}: Level {level}")
     guidance_heading = next(iter(data.raw.get("page", {}).get("guidance_headings", [])), "Guidance notes")
     d = [r for r in rows if r["text"] is not None]
-    skill = d[0]["skill"]
+    skill = rows[0]["skill"]  # (a skill the English lacks has rows but no text to draft from)
 
     def marker(some: list[dict]) -> str:
         return "(modified)" if any(r["marker"] == "modified" for r in some) else "(unchanged)"
