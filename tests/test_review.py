@@ -179,6 +179,19 @@ def test_what_cannot_be_applied_is_reported_not_dropped(project):
     assert not (project / "qa-review-log.jsonl").exists()
 
 
+def test_a_correction_keeps_its_own_white_space_and_the_rest_of_the_line_as_it_was(project):
+    base = "translations/pl/sfia-9/"
+    page = project / base / "CSMG.txt"
+    page.write_text("Obsługa klienta CSMG\n-\tPraca\u00a0z klientami w kanałach (zmiana)\n", encoding="utf-8")
+    # the reviewer only turns "w kanałach" into "w\u00a0kanałach" (a no-break space after a one-letter word)
+    fix = _decision(original="Praca z klientami w kanałach", corrected="Praca z klientami w\u00a0kanałach",
+                    origin=base + "CSMG.txt:2")
+    rc, lines = _apply(project, fix)
+    assert rc == 0 and any(x.startswith("corrected:") for x in lines), lines
+    assert page.read_text(encoding="utf-8") == \
+        "Obsługa klienta CSMG\n-\tPraca z klientami w\u00a0kanałach (zmiana)\n"
+
+
 def test_a_correction_changes_only_a_translation_file_of_its_language(project):
     """A decisions file is input like any other: its origins may point at any file of the project."""
     (project / "README.md").write_text("# x\nRun make qa.\n", encoding="utf-8")

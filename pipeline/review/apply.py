@@ -24,6 +24,7 @@ import csv
 import fnmatch
 import io
 import json
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,7 +65,14 @@ class Plan:
 
 
 def _norm(s: str | None) -> str:
+    """For finding a text: NFC, white space of any kind collapsed to one space."""
     return unicodedata.normalize("NFC", " ".join((s or "").split()))
+
+
+def _exact(s: str | None) -> str:
+    """For writing and comparing a correction: NFC and trimmed, every inner character kept
+    (a no-break space a reviewer typed is the correction)."""
+    return unicodedata.normalize("NFC", (s or "").strip())
 
 
 def _inside(root: Path, rel: str) -> Path | None:
@@ -208,20 +216,13 @@ def _page(text: str, line: int | None, d: Decision):
     body = raw.rstrip("\r\n")
     end = raw[len(body):]
     orig = _norm(d.original)
-    if not orig or _norm(body).find(orig) < 0:
+    # the text in the line, its white space matched loosely; what precedes it (a bullet "- ", a
+    # marker) and follows it stays byte for byte
+    nbody = unicodedata.normalize("NFC", body)
+    m = re.search(r"\s+".join(re.escape(w) for w in orig.split(" ")), nbody) if orig else None
+    if m is None:
         return None, "the text there is no longer the text the reviewer saw"
-    corrected = " ".join((d.corrected or "").split())
-    if _norm(body) == orig:
-        lead = body[: len(body) - len(body.lstrip())]
-        new_body = lead + corrected
-    else:
-        # a bullet "- text" or a marker prefix: keep what precedes the text
-        start = _norm(body).find(orig)
-        norm_body = _norm(body)
-        prefix = norm_body[:start]
-        lead = body[: len(body) - len(body.lstrip())]
-        new_body = lead + prefix + corrected + norm_body[start + len(orig):]
-    lines[line - 1] = new_body + end
+    lines[line - 1] = nbody[:m.start()] + _exact(d.corrected) + nbody[m.end():] + end
     return "".join(lines), None
 
 
@@ -245,7 +246,7 @@ def _csv(text: str, line: int | None, d: Decision, delimiter: str | None):
             if len(hits) != 1:
                 return None, ("the cell no longer holds the text the reviewer saw" if not hits
                               else "the text appears in more than one cell of the row")
-            row[hits[0]] = (d.corrected or "").strip()
+            row[hits[0]] = _exact(d.corrected)
             out = io.StringIO()
             end = "\r\n" if phys[stop - 1].endswith("\r\n") else "\n"
             csv.writer(out, delimiter=delimiter, lineterminator=end).writerow(row)
@@ -269,7 +270,7 @@ def _jsonl(text: str, line: int | None, d: Decision):
         return None, "the line is not JSON"
     if not isinstance(obj, dict) or not isinstance(obj.get("text"), str) or _norm(obj["text"]) != _norm(d.original):
         return None, "the text there is no longer the text the reviewer saw"
-    obj["text"] = (d.corrected or "").strip()
+    obj["text"] = _exact(d.corrected)
     lines[line - 1] = json.dumps(obj, ensure_ascii=False) + raw[len(body):]
     return "".join(lines), None
 
@@ -295,7 +296,7 @@ def plan(decisions: list[Decision], root: Path, suppressions: Path, log: list[di
                 fps.append(d)
             continue
         if d.corrected is not None:
-            if _norm(d.corrected) == _norm(d.original):
+            if _exact(d.corrected) == _exact(d.original):
                 p.outcomes.append(Outcome(d, "recorded", f"{d.decision}: the corrected text equals the original"))
             else:
                 _correct(p, d, root, files)
