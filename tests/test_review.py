@@ -382,3 +382,25 @@ def test_threshold_comes_from_qa_toml(tmp_path):
 
     with pytest.raises(ConfigError, match="lqa_threshold must be a number"):
         config.load(tmp_path / "qa.toml")
+
+
+def test_a_formula_in_the_workbook_is_named_not_dropped(tmp_path):
+    """A reviewer's text that starts with = + - or @ becomes a formula in a spreadsheet; its
+    value would be a number, an error or nothing, so the row is refused by name."""
+    from openpyxl import Workbook
+
+    from pipeline.report.xlsx import HEADERS
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "pl"
+    ws.append(HEADERS)
+    row = {h: None for h in HEADERS}
+    row.update({"finding id": "abc123abc123", "language": "pl", "SFIA": 9, "Phrase key": "sfia9.CSMG.name",
+                "check": "QA201", "decision": "fix", "translation": "Stara nazwa",
+                "corrected translation": "=1+1", "origin": "translations/pl/sfia-9/seg.jsonl:1"})
+    ws.append([row[h] for h in HEADERS])
+    wb.save(tmp_path / "review.xlsx")
+    with pytest.raises(InputError) as e:
+        load_decisions(tmp_path / "review.xlsx")
+    assert "pl!row 2" in e.value.line() and "'corrected translation' cell holds a formula" in e.value.line()

@@ -177,18 +177,24 @@ def from_workbook(path: Path) -> list[Decision]:
     try:
         from openpyxl import load_workbook
 
-        wb = load_workbook(path, read_only=True, data_only=True)
+        wb = load_workbook(path, read_only=True, data_only=False)  # a formula as a formula, not its last value
     except Exception as e:  # noqa: BLE001 - a damaged workbook is bad input, whatever openpyxl raises
         raise InputError(path, f"cannot read the workbook: {type(e).__name__}") from None
     out = []
     try:
         for ws in wb.worksheets:
-            rows = ws.iter_rows(values_only=True)
+            rows = ws.iter_rows()
             head = next(rows, None)
-            if not head or [str(h or "") for h in head[: len(HEADERS)]] != HEADERS:
+            if not head or [str(h.value or "") for h in head[: len(HEADERS)]] != HEADERS:
                 continue  # not a review sheet (a reviewer's own notes)
-            for n, row in enumerate(rows, start=2):
-                row = list(row) + [None] * (len(HEADERS) - len(row))
+            for n, cells in enumerate(rows, start=2):
+                formula = next((h for h, c in zip(HEADERS, cells, strict=False)  # a short row: its cells
+                                if getattr(c, "data_type", None) == "f"), None)
+                if formula is not None:
+                    raise InputError(f"{path}:{ws.title}!row {n}", f"the {formula!r} cell holds a formula: the "
+                                     "spreadsheet made one of text that starts with =, +, - or @; type an "
+                                     "apostrophe (') before the text and save again")
+                row = [c.value for c in cells] + [None] * (len(HEADERS) - len(cells))
                 cell = {h: row[i] for i, h in enumerate(HEADERS)}
                 decision = cell[COL["decision"]]
                 corrected = cell[COL["corrected"]]
