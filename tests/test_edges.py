@@ -481,3 +481,18 @@ def test_score_refuses_a_negative_seed_or_bootstrap(capsys):
             main(["score", *args, "--candidates", "x.csv"])
         assert e.value.code == 2
         assert "a whole number from 0" in capsys.readouterr().err
+
+
+def test_pipes_devices_and_report_folders_in_the_corpus_are_not_read(tmp_path, capsys):
+    import os
+
+    proj = _sample(tmp_path)
+    pl = proj / "translations" / "pl" / "sfia-9"
+    os.mkfifo(pl / "waiting.txt")            # reading it would wait for ever
+    os.symlink("/dev/zero", pl / "zero.txt")  # reading it would never end
+    inside = pl / "reports"                  # reports written into the corpus once
+    assert main(["run", "--config", str(proj / "qa.toml"), "--out", str(inside), "--fail-on", "never"]) == 0
+    assert main(["run", "--config", str(proj / "qa.toml"), "--out", str(tmp_path / "r"), "--fail-on", "never"]) == 0
+    capsys.readouterr()
+    assert main(["segments", str(pl / "waiting.txt")]) == 2
+    assert "not a regular file" in _one_line(capsys.readouterr().err)

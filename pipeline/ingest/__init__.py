@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -38,7 +39,7 @@ from pipeline.ingest import page as page_reader
 from pipeline.ingest import sheet as sheet_reader
 from pipeline.ingest import xmlfiles
 from pipeline.ingest.sheet import CODE_RE
-from pipeline.ioutil import iter_jsonl
+from pipeline.ioutil import MANIFEST, iter_jsonl
 from pipeline.keys import DEFAULT_PATTERN, parse_key
 from pipeline.results import Ingested
 
@@ -81,20 +82,32 @@ def iter_files(paths: Iterable[str | os.PathLike], require: bool = False) -> lis
         if p.is_dir():
             before = len(out)
             for root, dirs, files in os.walk(p):
-                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS)
+                # a report folder written into the corpus (it has a run's manifest) is not input
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS
+                                 and not os.path.exists(os.path.join(root, d, MANIFEST)))
                 for f in sorted(files):
                     fp = Path(root) / f
                     if f.startswith(".") or f.upper().startswith("README"):
                         continue
-                    if fp.suffix.lower() in SUPPORTED:
+                    if fp.suffix.lower() in SUPPORTED and _regular(fp):
                         out.append(fp)
             if require and len(out) == before:
                 raise InputError(p, f"no SFIA files in this folder (looked for {', '.join(sorted(SUPPORTED))})")
         elif p.exists():
+            if not _regular(p):
+                raise InputError(p, "not a regular file (a pipe or a device): give the file itself")
             out.append(p)
         else:
             raise InputError(p, "no such file or folder")
     return out
+
+
+def _regular(p: Path) -> bool:
+    """A regular file (a link to one counts): a pipe or device would hang or never end a read."""
+    try:
+        return stat.S_ISREG(os.stat(p).st_mode)
+    except OSError:
+        return False
 
 
 def _read_jsonl(data: bytes, where: str, lang: str | None, framework: int | None, pattern: str) -> list[dict]:
