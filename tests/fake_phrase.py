@@ -142,7 +142,7 @@ class FakePhrase:
         socket without answering), 'slow' (answer after ``slow_seconds`` of real time), 'cut'
         (send the full Content-Length but half the body, then close), 'cut-chunked' (chunked
         encoding, half the body, no final chunk, close), 'drip' (the body a byte every
-        ``drip_interval`` seconds), 'body' (answer with ``body`` instead) or 'headers' (answer
+        ``drip_interval`` seconds), 'drip-headers' (the headers so), 'body' (answer with ``body`` instead) or 'headers' (answer
         normally). ``headers`` replace the response's headers (a None value removes one) for
         any kind, ``status`` its status. ``after`` lets that many matching requests through first."""
         with self._lock:
@@ -215,7 +215,7 @@ class FakePhrase:
                 data = f["body"]
             if f["status"] is not None:
                 status = f["status"]
-            return status, hdrs, data, f["kind"] if f["kind"] in ("cut", "cut-chunked", "drip") else None
+            return status, hdrs, data, f["kind"] if f["kind"] in ("cut", "cut-chunked", "drip", "drip-headers") else None
 
     def _handle(self, fault, method, path, query, headers, body):
         with self._lock:
@@ -432,6 +432,17 @@ class _Handler(BaseHTTPRequestHandler):
             return
         status, hdrs, data, delivery = result
         ex.status, ex.resp_headers, ex.resp_body = status, dict(hdrs), data
+        if delivery == "drip-headers":  # the status line, then a header a byte at a time: no read ever times out
+            try:
+                self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                for _ in range(2000):
+                    self.wfile.write(b"X")
+                    self.wfile.flush()
+                    time.sleep(fake.drip_interval)
+            except OSError:
+                pass
+            self.close_connection = True
+            return
         self.send_response(status)
         for k, v in hdrs.items():
             self.send_header(k, v)

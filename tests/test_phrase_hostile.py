@@ -460,6 +460,63 @@ def test_slow_drip_body_is_cut_by_the_deadline_in_real_time(env, capsys):
     assert not (env / "out").exists()
 
 
+def test_slow_headers_are_cut_by_the_deadline_in_real_time(env, capsys):
+    """Headers a byte every 50 ms: every read gets its byte in time, so only the run's deadline
+    can end the wait (it would otherwise last 100 s, or for ever)."""
+    fake = new_fake(FakeClock())
+    fake.drip_interval = 0.05
+    fake.inject("drip-headers", count=1, path="/locales")
+    with fake:
+        config(env, deadline=1)
+        t0 = time.monotonic()
+        rc, _, err = pull(capsys, fake, env / "out")
+        took = time.monotonic() - t0
+    line = error_line(rc, err)
+    assert "deadline of 1s" in line and took < 4
+    assert not (env / "out").exists()
+
+
+def test_a_body_is_utf8_whatever_its_content_type_says(env, clock, capsys):
+    """A latin-1 label on UTF-8 JSON must not garble the Polish; a byte that is not UTF-8 stops the pull."""
+    fake = new_fake(clock)
+    with fake:
+        assert pull(capsys, fake, env / "good")[0] == 0
+        fake.inject("headers", count=2, path="/translations", headers={"Content-Type": "text/plain; charset=iso-8859-1"})
+        assert pull(capsys, fake, env / "labelled")[0] == 0
+        assert tree(env / "labelled") == tree(env / "good")
+        bad = json.dumps([{"id": "t1", "content": "Zarz\u0105dzanie"}]).encode().replace(b"\\u0105", b"\xff")
+        fake.inject("body", count=2, path="/translations", body=bad)
+        rc, _, err = pull(capsys, fake, env / "bad")
+    assert "not UTF-8 (byte 0xff" in error_line(rc, err)
+    assert not tree(env / "bad")
+
+
+def test_a_listing_is_bounded_as_a_whole_not_only_page_by_page(env, clock, capsys):
+    fake = new_fake(clock, n_keys=400)
+    with fake:
+        config(env, max_bytes=60_000)  # a page of 100 keys is about 37 KB; the listing about 150 KB
+        rc, _, err = pull(capsys, fake, env / "out")
+    assert "the listing's pages add up to more than the 60000 byte bound" in error_line(rc, err)
+
+
+def test_a_long_server_message_cannot_show_part_of_the_token_or_drive_the_terminal(env, clock, capsys):
+    fake = new_fake(clock)
+    message = "x" * 180 + TOKEN + " \x1b]0;PWNED\x07\x1b[2J\u202e fake: all good"
+    with fake:
+        fake.inject("body", count=1, path="/locales", body=json.dumps({"message": message}).encode(), status=403)
+        rc, _, err = pull(capsys, fake, env / "out")
+    line = error_line(rc, err)
+    assert TOKEN[:8] not in line and "\x1b" not in line and "\x07" not in line and "\u202e" not in line
+
+
+def test_malformed_headers_are_exit_2(env, clock, capsys):
+    fake = new_fake(clock)
+    with fake:
+        fake.inject("headers", count=10, path="/locales", headers={"Content-Length": "5, 6"})
+        rc, _, err = pull(capsys, fake, env / "out")
+    assert error_line(rc, err)
+
+
 def test_response_larger_than_the_bound_is_refused(env, clock, capsys):
     fake = new_fake(clock, 60)
     with fake:

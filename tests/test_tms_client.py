@@ -333,14 +333,22 @@ def test_a_job_list_that_never_ends_is_bounded_by_max_pages(env, clock, capsys):
     assert len(fake.log) == 7
 
 
-@pytest.mark.parametrize("total", ["many", -3, 1.5, None])
-def test_a_nonsense_page_count_ends_the_list(env, clock, capsys, total):
+@pytest.mark.parametrize("total", ["many", "2", -3, 1.5])
+def test_a_nonsense_page_count_stops_the_pull_and_keeps_the_files(env, clock, capsys, total):
+    """Read as "no more pages", a nonsense count would cut the job list short, and the pull
+    would then remove the files of the jobs it did not see."""
+    fake = new_fake(clock)
+    with fake:
+        assert pull(capsys, fake, env / "out")[0] == 0
+    before = {p: p.read_bytes() for p in (env / "out").rglob("*") if p.is_file()}
+    assert before
     fake = new_fake(clock)
     fake.total_pages = total
     with fake:
         rc, _, err = pull(capsys, fake, env / "out")
-    assert rc == 0, err
-    assert len(fake.requests("GET", "/jobs")) == 1
+    line = error_line(rc, err)
+    assert "the page count 'totalPages'" in line and "not a whole number" in line
+    assert {p: p.read_bytes() for p in (env / "out").rglob("*") if p.is_file()} == before
 
 
 def test_a_far_retry_after_is_refused_without_waiting(env, clock, capsys):
@@ -548,3 +556,16 @@ def test_token_goes_only_to_the_api_origin(clock):
 
 def test_default_base_url_is_phrase_cloud():
     assert TmsClient(TOKEN).base_url == "https://cloud.memsource.com/web"
+
+
+def test_every_job_gets_a_file_of_its_own_that_the_file_system_can_hold():
+    from pipeline.phrase.tms_sync import job_files
+
+    jobs = [({"uid": "J1", "filename": "CSMG.xlf"}, "pl"), ({"uid": "J2", "filename": "CSMG.xlf"}, "pl"),
+            ({"uid": "J3", "filename": "CSMG-J1.xlf"}, "pl"), ({"uid": "J4", "filename": "csmg-j1.XLF"}, "pl"),
+            ({"uid": "J5", "filename": "漢" * 90 + ".xlf"}, "pl"), ({"uid": "J6", "filename": "CSMG.xlf"}, "ar")]
+    files = job_files(jobs)
+    names = [(lang, name.lower()) for _, lang, name in files.values()]
+    assert len(set(names)) == len(jobs)  # no job's file replaces another's, whatever the case
+    assert files["J6"][2] == "CSMG.mxliff"  # another language's folder: no clash
+    assert all(len(name.encode("utf-8")) <= 255 for _, _, name in files.values())

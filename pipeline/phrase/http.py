@@ -33,6 +33,7 @@ Every bound uses the injectable clock, so tests run in virtual time.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import logging
 import math
@@ -99,8 +100,14 @@ def origin(url: str) -> tuple[str, str, int] | None:
     return scheme, p.hostname.lower(), port if port is not None else _DEFAULT_PORTS[scheme]
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")  # and bidi overrides
+
+
 def shorten(text: str, n: int = 200) -> str:
-    text = " ".join(str(text).split())
+    """Server text for a message: secrets redacted before it is cut (a cut secret no longer
+    matches), terminal control characters (escape sequences that retitle or clear a terminal,
+    or fake a message; bidi overrides that reorder it) shown as '?', at most ``n`` characters."""
+    text = _CONTROL.sub("?", E.redact(" ".join(str(text).split())))
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
@@ -268,7 +275,7 @@ class LinkPagination:
             raise E.ResponseError(where, f"expected a JSON list, got {_kind(data)}")
         return data
 
-    def next_url(self, resp: requests.Response, data, url: str) -> str | None:
+    def next_url(self, resp: requests.Response, data, url: str, where: str) -> str | None:
         try:
             link = resp.links.get("next", {}).get("url")
         except Exception:  # a malformed Link header: no next page  # noqa: BLE001
@@ -293,10 +300,12 @@ class PageNumberPagination:
             raise E.ResponseError(where, f"expected an object with a {self.content!r} list, got {_kind(data)}")
         return data[self.content]
 
-    def next_url(self, resp: requests.Response, data, url: str) -> str | None:
+    def next_url(self, resp: requests.Response, data, url: str, where: str) -> str | None:
         total = data.get(self.total) if isinstance(data, dict) else None
-        if not isinstance(total, int) or isinstance(total, bool):
-            return None
+        if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+            # not "no more pages": a list cut short would read as jobs gone from the project
+            raise E.ResponseError(where, f"the page count {self.total!r} is {shorten(repr(total), 40)}, "
+                                                        "not a whole number: the list cannot be known to be complete")
         parts = urlsplit(url)
         query = parse_qsl(parts.query, keep_blank_values=True)
         try:
@@ -377,6 +386,71 @@ class _BodyCut(Exception):
     """The body stopped before its end (a transient fault, like a dropped connection)."""
 
 
+# The socket each thread's current request uses (set as its connection connects and before it
+# reads an answer), so that a watchdog can cut a request that outlives the run's deadline: a
+# socket timeout starts afresh with every byte, so a server that sends its headers a byte at a
+# time, or "100 Continue" for ever, would never hit one.
+_SOCKETS: dict[int, object] = {}
+
+
+class _WatchedConnection(urllib3.connection.HTTPConnection):
+    def connect(self):
+        super().connect()
+        _SOCKETS[threading.get_ident()] = self.sock
+
+    def getresponse(self, *args, **kwargs):
+        _SOCKETS[threading.get_ident()] = self.sock
+        return super().getresponse(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(urllib3.connection.HTTPSConnection):
+    def connect(self):
+        super().connect()
+        _SOCKETS[threading.get_ident()] = self.sock
+
+    def getresponse(self, *args, **kwargs):
+        _SOCKETS[threading.get_ident()] = self.sock
+        return super().getresponse(*args, **kwargs)
+
+
+class _WatchedPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _WatchedConnection
+
+
+class _WatchedHTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _WatchedAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedPool, "https": _WatchedHTTPSPool}
+
+
+class _Watchdog:
+    """Shuts the calling thread's request socket down after ``seconds`` (real time) unless stopped."""
+
+    def __init__(self, seconds: float):
+        self.fired = False
+        self._thread = threading.get_ident()
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _fire(self) -> None:
+        import socket
+
+        self.fired = True
+        sock = _SOCKETS.get(self._thread)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)  # type: ignore[attr-defined]
+
+    def stop(self) -> None:
+        self._timer.cancel()
+        _SOCKETS.pop(self._thread, None)
+
+
 class Transport:
     """One session to one API origin with every bound above. Subclass it (or wrap it) with
     the API's endpoints; see :class:`pipeline.phrase.client.PhraseClient`."""
@@ -416,7 +490,7 @@ class Transport:
         self._stats_lock = threading.Lock()
         self.stats: Counter = Counter()
         self.session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max_workers, max_retries=0)
+        adapter = _WatchedAdapter(pool_connections=1, pool_maxsize=max_workers, max_retries=0)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers.update({"User-Agent": user_agent, "Accept": "application/json"})
@@ -526,6 +600,7 @@ class Transport:
             resp = err = None
             with self._slots:
                 self._count("requests")
+                watchdog = _Watchdog(max(0.01, self._remaining()))
                 try:
                     resp = self.session.request(method, url, params=params, json=json, headers=headers,
                                                 timeout=self._timeouts(), allow_redirects=False, stream=True)
@@ -536,6 +611,15 @@ class Transport:
                     if resp is not None:
                         resp.close()
                         resp = None
+                except requests.RequestException as e:  # malformed headers and the like: not transient
+                    raise E.ResponseError(where, f"an answer that cannot be read ({type(e).__name__}: "
+                                                 f"{shorten(str(e), 120)})") from None
+                finally:
+                    watchdog.stop()
+                if watchdog.fired:
+                    raise E.DeadlineError(where, f"gave up waiting for the server's answer: the whole run exceeded "
+                                                 f"its deadline of {self.deadline:g}s ([phrase] deadline); the "
+                                                 "server is too slow or stalled")
             if resp is not None:
                 self.limiter.update(resp.headers)
                 log.debug("%s %s -> %s", method, self._short(resp.url or url), resp.status_code)
@@ -645,8 +729,13 @@ class Transport:
 
     # ------------------------------------------------------------------ JSON and pages
     def json(self, resp: requests.Response, where: str):
+        """The body as JSON, read as UTF-8 (RFC 8259) whatever the Content-Type's charset says:
+        a wrong label or a damaged byte must stop the run, not garble the translations."""
         try:
-            return resp.json()
+            return decode_json(resp.content)
+        except UnicodeDecodeError as e:
+            raise E.ResponseError(where, f"HTTP {resp.status_code} with a body that is not UTF-8 (byte "
+                                         f"0x{resp.content[e.start]:02x} at offset {e.start})") from None
         except ValueError:
             raise E.ResponseError(where, f"HTTP {resp.status_code} with a body that is not JSON") from None
         except RecursionError:
@@ -660,6 +749,7 @@ class Transport:
                                          params=self.pagination.first_params(dict(params or {}))).prepare().url)
         url: str | None = first_url
         seen: set[tuple] = set()
+        listed = 0  # bytes of this listing's pages so far: the whole listing is bounded, not only a page
         while url:
             where = f"{self.hints.service} GET {self._short(url)}"
             p = urlsplit(url)  # the same page whatever the order of its query parameters
@@ -682,9 +772,16 @@ class Transport:
             elif resp.status_code == 304:  # never asked for (no cache entry): a confused or hostile server
                 raise E.ResponseError(where, "HTTP 304 (not modified) to a request that was not conditional")
             else:
+                listed += len(resp.content)
+                if listed > self.max_bytes:
+                    raise E.ResponseTooLargeError(where, f"the listing's pages add up to more than the "
+                                                         f"{self.max_bytes} byte bound ([phrase] max_bytes) after "
+                                                         f"{len(seen)} page(s)")
                 data = self.json(resp, where)
                 items = self.pagination.items(data, where)
-                nxt = self.pagination.next_url(resp, data, url)
+                if fields is not None:
+                    check_items(items, fields, where)
+                nxt = self.pagination.next_url(resp, data, url, where)
             if fields is not None:
                 check_items(items, fields, where)
             if nxt is not None:
@@ -701,9 +798,15 @@ class Transport:
         return out
 
 
+def decode_json(content: bytes):
+    import json
+
+    return json.loads(content.decode("utf-8-sig"))
+
+
 def server_message(resp: requests.Response) -> str:
     try:
-        body = resp.json()
+        body = decode_json(resp.content)
     except (ValueError, RecursionError):
         return ""
     if isinstance(body, dict) and isinstance(body.get("message"), str):

@@ -97,9 +97,10 @@ def select_locales(locales: list[dict], wanted: Iterable[str] | None, locale_map
         elif hits[0] not in out:
             out.append(hits[0])
     if missing:
-        have = ", ".join(sorted(loc.get("code") or "?" for loc in locales)) or "none"
+        codes = sorted(shorten(str(loc.get("code") or "?"), 40) for loc in locales)
+        have = ", ".join(codes[:30]) + (f" and {len(codes) - 30} more" if len(codes) > 30 else "") or "none"
         raise E.NotFoundError(f"phrase project {project}",
-                              f"locale(s) {', '.join(missing)} not found; the project has: {have}")
+                              f"locale(s) {shorten(', '.join(missing))} not found; the project has: {have}")
     return out
 
 

@@ -69,12 +69,28 @@ def job_files(chosen: list[tuple[dict, str]]) -> dict[str, tuple[dict, str, str]
     for job, lang in chosen:
         stems.setdefault((lang, file_stem(job).lower()), []).append(job["uid"])
     out = {}
+    taken: set[tuple[str, str]] = set()
     for job, lang in chosen:
         stem = file_stem(job)
         if len(stems[(lang, stem.lower())]) > 1:
             stem = f"{stem}-{_plain(job['uid']) or 'job'}"[:MAX_NAME + 40]
-        out[job["uid"]] = (job, lang, f"{stem}.mxliff")
+        stem = _fit(stem)
+        # a suffixed name can still meet another job's own name ("CSMG" of J1 and "CSMG-J1"):
+        # count on until it is free, so that no job's file replaces another's
+        name, n = stem, 1
+        while (lang, name.lower()) in taken:
+            n += 1
+            name = f"{stem}-{n}"
+        taken.add((lang, name.lower()))
+        out[job["uid"]] = (job, lang, f"{name}.mxliff")
     return out
+
+
+def _fit(stem: str, limit: int = 200) -> str:
+    """``stem`` cut to ``limit`` bytes of UTF-8 (file systems count bytes: 255 at most), whole
+    characters only."""
+    data = stem.encode("utf-8")
+    return stem if len(data) <= limit else data[:limit].decode("utf-8", "ignore")
 
 
 # ---------------------------------------------------------------------------- selection
