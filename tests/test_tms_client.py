@@ -251,12 +251,23 @@ def test_jobs_sharing_a_file_name_get_their_uid(env, clock, capsys):
     a, b = mxliff("part1", "pl", {"sfia9.CSMG.name": "a"}), mxliff("part2", "pl", {"sfia9.CSMG.level.3": "b"})
     fake.add_job("pl", "CSMG.xlf", a, uid="part1")
     fake.add_job("pl", "csmg.XLF", b, uid="part2")  # the same name to a case-insensitive file system
-    fake.add_job("pl_PL", "CSMG.xlf", b, uid="part3")  # another folder: no clash
+    c = mxliff("part3", "pl", {"sfia9.CSMG.level.3": "b"})
+    fake.add_job("pl_PL", "CSMG.xlf", c, uid="part3")  # another folder: no clash
     with fake:
         rc, _, err = pull(capsys, fake, env / "out")
     assert rc == 0, err
     assert tree(env / "out") == {"pl/tms/CSMG-part1.mxliff": a, "pl/tms/csmg-part2.mxliff": b,
-                                 "pl-PL/tms/CSMG.mxliff": b}
+                                 "pl-PL/tms/CSMG.mxliff": c}
+
+
+def test_a_download_that_is_another_jobs_file_is_refused(env, clock, capsys):
+    """Kept, it would be uploaded later to the job its m:task-id names."""
+    fake = new_fake(clock, samples=False)
+    fake.add_job("pl", "CSMG.xlf", mxliff("other", "pl", {"sfia9.CSMG.name": "a"}), uid="mine")
+    with fake:
+        rc, _, err = pull(capsys, fake, env / "out")
+    assert "names job(s) other (m:task-id), not this job" in error_line(rc, err)
+    assert not tree(env / "out")
 
 
 def test_symlink_in_out_does_not_lead_writes_outside(env, clock, capsys):

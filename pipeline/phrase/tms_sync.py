@@ -168,7 +168,12 @@ def pull(client: TmsClient, project: str, out: Path, *, langs: Iterable[str] | N
     def fetch(uid: str) -> str:
         job, lang, name = named[uid]
         data = client.bilingual_file(project, uid)
-        text, _ = check_mxliff(data, f"tms job {shorten(uid, 60)} ({lang}/{name})", lang)
+        where = f"tms job {shorten(uid, 60)} ({lang}/{name})"
+        text, tasks = check_mxliff(data, where, lang)
+        # the file is the job's own: an upload of it later goes to the job its task ids name
+        if not tasks or any(t != uid for t in tasks):
+            found = ", ".join(shorten(t, 40) for t in tasks) or "none"
+            raise InputError(where, f"the downloaded file names job(s) {found} (m:task-id), not this job")
         return text
 
     texts, failures = fetch_all(list(named), fetch, lambda uid: uid, lambda uid: shorten(uid, 60),
