@@ -1,7 +1,9 @@
 """Decode text files without being told their encoding.
 
 Order of evidence: a byte-order mark (UTF-8, UTF-32 LE/BE, UTF-16 LE/BE); the NUL pattern of UTF-16
-without a mark; strict UTF-8; cp1252 (the encoding of the official SFIA 9 CSV) only when the
+without a mark; strict UTF-8; the language's own 8-bit code pages when its data names them (cp1256
+for Arabic, cp1250 for Polish and Czech: :func:`_code_page` picks by the language's script), and
+cp1252 (the encoding of the official SFIA 9 CSV) only when the
 bytes are not UTF-8-like at all (no valid multi-byte UTF-8 sequence outnumbers the invalid
 bytes), every byte is defined in cp1252 and the result has no C1 control characters. A file
 that is mostly UTF-8 with a damaged byte is refused, naming the line and byte offset: re-decoding
@@ -15,6 +17,7 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
+from collections.abc import Sequence
 
 from pipeline.errors import InputError
 
@@ -30,13 +33,47 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def decode(data: bytes, where: str) -> tuple[str, str]:
-    """Return (text in NFC, encoding name)."""
-    text, enc = _decode(data, where)
+def decode(data: bytes, where: str, legacy: Sequence[str] = (), scripts: Sequence[str] = ()) -> tuple[str, str]:
+    """Return (text in NFC, encoding name). ``legacy``: the 8-bit code pages a file of this
+    language may be in when it is not Unicode (language data: cp1256 for Arabic, cp1250 for
+    Polish); ``scripts``: the language's Unicode scripts, which tell them apart from cp1252."""
+    text, enc = _decode(data, where, tuple(legacy), tuple(scripts))
     return nfc(text), enc
 
 
-def _decode(data: bytes, where: str) -> tuple[str, str]:
+def _letters_in(text: str, scripts: tuple[str, ...]) -> int:
+    """Non-ASCII letters of ``text`` that belong to one of ``scripts`` ('Arabic', 'Latin')."""
+    wanted = {s.upper() for s in scripts}
+    n = 0
+    for ch in set(text):
+        if ord(ch) > 127 and ch.isalpha() and unicodedata.name(ch, "").split(" ", 1)[0] in wanted:
+            n += text.count(ch)
+    return n
+
+
+def _code_page(data: bytes, where: str, legacy: tuple[str, ...], scripts: tuple[str, ...]) -> tuple[str, str]:
+    """A file that is not Unicode: the language's own code pages first, then cp1252; the one whose
+    text has the most letters of the language's scripts wins (ties: the earlier). Polish in cp1250
+    read as cp1252 turns 'ą', 'ł', 'ż' into '¹', '³', '¿'; Arabic in cp1256 becomes Latin letters."""
+    best: tuple[int, str, str] | None = None
+    for enc in (*legacy, "cp1252"):
+        try:
+            text = data.decode(enc)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        if _C1.search(text):
+            continue
+        score = _letters_in(text, scripts) if scripts else 0
+        if best is None or score > best[0]:
+            best = (score, text, enc)
+    if best is None:
+        tried = ", ".join((*legacy, "cp1252"))
+        raise InputError(where, f"cannot detect the encoding: neither UTF-8, UTF-16 nor {tried}; "
+                                "save the file as UTF-8")
+    return best[1], best[2]
+
+
+def _decode(data: bytes, where: str, legacy: tuple[str, ...] = (), scripts: tuple[str, ...] = ()) -> tuple[str, str]:
     if not data.strip():
         raise InputError(where, "file is empty")
     if data.startswith(codecs.BOM_UTF8):
@@ -67,6 +104,8 @@ def _decode(data: bytes, where: str) -> tuple[str, str]:
             raise InputError(f"{where}:{line}", f"invalid UTF-8 byte 0x{data[e.start]:02x} at byte offset {e.start} "
                                                 f"(column {col + 1}): the file is UTF-8 with a damaged byte; "
                                                 "repair it and save it as UTF-8") from None
+    if legacy:
+        return _code_page(data, where, legacy, scripts)
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError as e:

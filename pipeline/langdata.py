@@ -121,12 +121,35 @@ def _level_heading(v):
     return problem
 
 
+def _encodings(v):
+    import codecs
+
+    problem = strings()(v)
+    if problem:
+        return problem
+    for name in v:
+        try:
+            codecs.lookup(name)
+        except LookupError:
+            return f"has {name!r}, which is not an encoding Python knows (e.g. cp1250, cp1256, iso-8859-2)"
+    return None
+
+
+def legacy_encodings(tag: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(the language's 8-bit code pages, its scripts) for :func:`pipeline.encoding.decode`;
+    empty for no language or one without data."""
+    if not tag or base_tag(tag) not in available():
+        return (), ()
+    lang = load(tag)
+    return tuple(lang.section("language").get("legacy_encodings", [])), lang.scripts
+
+
 # Every key a language data file may have, with its type. REQUIRED are the keys every target
 # language needs: without them its pages cannot be read, or its drafts not written back.
 LANG_SCHEMA: dict[str, dict[str, Key]] = {
     "language": {"code": Key(string), "name": Key(string), "english_name": Key(string),
                  "scripts": Key(strings(nonempty=True)), "direction": Key(one_of("ltr", "rtl")),
-                 "langdetect": Key(string)},
+                 "langdetect": Key(string), "legacy_encodings": Key(_encodings)},
     "page": {"level_heading": Key(_level_heading), "guidance_headings": Key(strings(nonempty=True)),
              "title_suffixes": Key(strings()), "not_defined": Key(_regexes), "boilerplate_lines": Key(strings()),
              "boilerplate_blocks": Key(_blocks), "bullets": Key(strings()), "markers": Key(_markers),

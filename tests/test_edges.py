@@ -496,3 +496,17 @@ def test_pipes_devices_and_report_folders_in_the_corpus_are_not_read(tmp_path, c
     capsys.readouterr()
     assert main(["segments", str(pl / "waiting.txt")]) == 2
     assert "not a regular file" in _one_line(capsys.readouterr().err)
+
+
+@pytest.mark.parametrize("page, code_page", [("ar/sfia-8/CSMG.txt", "cp1256"), ("pl/sfia-9/CSMG.txt", "cp1250")])
+def test_a_page_saved_in_its_languages_windows_code_page_reads_as_the_unicode_one(tmp_path, page, code_page):
+    """A Windows export of an Arabic or Polish page is cp1256 / cp1250 (pipeline/lang/*.toml), not
+    cp1252: read as cp1252 every Arabic letter became a Latin one and 'ą' became '¹'."""
+    from pipeline.ingest import read_file
+
+    src = ROOT / "translations" / page
+    legacy = tmp_path / "translations" / page
+    legacy.parent.mkdir(parents=True)
+    legacy.write_bytes(src.read_text(encoding="utf-8").encode(code_page))
+    got, want = read_file(legacy), read_file(src)
+    assert list(got["text"]) == list(want["text"]) and len(got) > 5

@@ -232,13 +232,13 @@ def read_file(path: str | os.PathLike, lang: str | None = None, framework: int |
         rows, fw_sheet = sheet_reader.read_xlsx_rows(path, where)
         records = sheet_reader.rows_to_segments(rows, _need_fw(framework or fw_sheet, where), lang or "en")
         fmt, keyed = "sheet", False
-    elif ext in (".csv", ".tsv") or (ext == ".txt" and _looks_like_sheet(data, where)):
+    elif ext in (".csv", ".tsv") or (ext == ".txt" and _looks_like_sheet(data, where, lang)):
         # (a .txt sheet: Excel's "Unicode Text" export, a UTF-16, tab-separated skills sheet)
-        rows, fw_sheet = sheet_reader.read_csv_rows(data, where)
+        rows, fw_sheet = sheet_reader.read_csv_rows(data, where, *langdata.legacy_encodings(lang))
         records = sheet_reader.rows_to_segments(rows, _need_fw(framework or fw_sheet, where), lang or "en")
         fmt, keyed = "sheet", False
     elif ext == ".txt":
-        text, _ = decode(data, where)
+        text, _ = decode(data, where, *langdata.legacy_encodings(lang))
         if not lang:
             raise InputError(where, "cannot tell the page's language: put it under translations/<lang>/ "
                                     "or pass --lang")
@@ -268,8 +268,8 @@ def read_file(path: str | os.PathLike, lang: str | None = None, framework: int |
     return schema.validate(df, schema.SEGMENT, where)
 
 
-def _looks_like_sheet(data: bytes, where: str) -> bool:
-    first = decode(data, where)[0].split("\n", 1)[0].casefold()
+def _looks_like_sheet(data: bytes, where: str, lang: str | None = None) -> bool:
+    first = decode(data, where, *langdata.legacy_encodings(lang))[0].split("\n", 1)[0].casefold()
     cells = [c.strip() for c in first.split("\t")]
     return len(cells) >= 3 and "code" in cells and "skill" in cells
 

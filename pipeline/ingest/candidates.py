@@ -74,7 +74,7 @@ def _show(v) -> str:
     return s if len(s) <= 40 else s[:37] + "..."
 
 
-def _records(path: Path, name: str) -> list[tuple[int, dict]]:
+def _records(path: Path, name: str, lang: str | None = None) -> list[tuple[int, dict]]:
     """(line, object) for each candidate of a file."""
     if path.is_dir():
         raise InputError(name, "is a folder: give the candidates files in it (.csv, .tsv or .jsonl)")
@@ -86,7 +86,7 @@ def _records(path: Path, name: str) -> list[tuple[int, dict]]:
         raise InputError(name, "no such file") from None
     except OSError as e:
         raise InputError(name, f"cannot read file: {e.strerror or e}") from None
-    text, _ = decode(data, name)
+    text, _ = decode(data, name, *langdata.legacy_encodings(lang))
     out: list[tuple[int, dict]] = []
     if path.suffix.lower() == ".jsonl":
         out.extend(iter_jsonl(text, name))
@@ -112,7 +112,7 @@ def read_candidate_records(path: str | Path, lang: str | None = None, framework:
     path = Path(path)
     name = where or str(path)
     rows = []
-    for line, obj in _records(path, name):
+    for line, obj in _records(path, name, lang):
         where = f"{name}:{line}"
         if "provider" not in obj or "text" not in obj:
             raise InputError(where, "a candidate needs 'provider' and 'text' (and 'id', 'key' or "

@@ -154,8 +154,9 @@ def _rows_from_table(rows: list[tuple[list, int]], where: str, origin_of) -> tup
     return out, framework
 
 
-def read_csv_rows(data: bytes, where: str) -> tuple[list[SkillRow], int | None]:
-    text, _enc = decode(data, where)
+def read_csv_rows(data: bytes, where: str, legacy: tuple[str, ...] = (),
+                  scripts: tuple[str, ...] = ()) -> tuple[list[SkillRow], int | None]:
+    text, _enc = decode(data, where, legacy, scripts)
     header = text.split("\n", 1)[0]
     # Excel's dialect; only the delimiter varies between exports (comma, semicolon, tab).
     delimiter = max(",;\t", key=header.count)
