@@ -510,3 +510,14 @@ def test_a_page_saved_in_its_languages_windows_code_page_reads_as_the_unicode_on
     legacy.write_bytes(src.read_text(encoding="utf-8").encode(code_page))
     got, want = read_file(legacy), read_file(src)
     assert list(got["text"]) == list(want["text"]) and len(got) > 5
+
+
+def test_an_unclosed_quote_in_a_csv_is_exit_2_naming_its_line(tmp_path, capsys):
+    proj = _sample(tmp_path)
+    cands = proj / "translations" / "pl" / "sfia-9" / "candidates" / "CSMG.csv"
+    lines = cands.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[3] = lines[3].rstrip("\n") + ',"unclosed\n'  # the rest of the file would have been one cell
+    cands.write_text("".join(lines), encoding="utf-8")
+    assert main(["run", "--config", str(proj / "qa.toml"), "--out", str(tmp_path / "r")]) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert "candidates/CSMG.csv:4: malformed CSV" in line and "never closed" in line, line

@@ -22,7 +22,7 @@ import pandas as pd
 from pipeline import langdata, schema
 from pipeline.encoding import decode
 from pipeline.errors import InputError
-from pipeline.ingest.sheet import CODE_RE
+from pipeline.ingest.sheet import CODE_RE, csv_problem
 from pipeline.ioutil import iter_jsonl
 from pipeline.keys import DEFAULT_PATTERN, format_key, parse_key
 from pipeline.schema import ELEMENTS
@@ -92,7 +92,8 @@ def _records(path: Path, name: str, lang: str | None = None) -> list[tuple[int, 
         out.extend(iter_jsonl(text, name))
         return out
     # newline="": the csv module itself handles \n, \r\n and old Mac \r line ends
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter="\t" if path.suffix.lower() == ".tsv" else ",",
+                            strict=True)  # an unclosed quote is an error, not the rest of the file in one cell
     last = 1  # the line the last good record ended on (the header's, at first)
     try:
         for row in reader:
@@ -101,7 +102,7 @@ def _records(path: Path, name: str, lang: str | None = None) -> list[tuple[int, 
             out.append((reader.line_num, row))
             last = reader.line_num
     except csv.Error as e:
-        raise InputError(f"{name}:{last + 1}", f"malformed CSV: {e}") from None
+        raise InputError(f"{name}:{last + 1}", csv_problem(e)) from None
     return out
 
 

@@ -160,7 +160,8 @@ def read_csv_rows(data: bytes, where: str, legacy: tuple[str, ...] = (),
     header = text.split("\n", 1)[0]
     # Excel's dialect; only the delimiter varies between exports (comma, semicolon, tab).
     delimiter = max(",;\t", key=header.count)
-    reader = csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter)
+    # strict: a quote opened and never closed is an error, not the rest of the file in one cell
+    reader = csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter, strict=True)
     rows = []
     start = 1
     try:
@@ -168,8 +169,19 @@ def read_csv_rows(data: bytes, where: str, legacy: tuple[str, ...] = (),
             rows.append((cells, start))
             start = reader.line_num + 1
     except csv.Error as e:
-        raise InputError(f"{where}:{start}", f"malformed CSV: {e}") from None
+        raise InputError(f"{where}:{start}", csv_problem(e)) from None
     return _rows_from_table(rows, where, lambda rid, j: Loc(f"{where}:{rid}", line=rid))
+
+
+def csv_problem(e: csv.Error) -> str:
+    """The csv module's complaint, said for the person who has to repair the file."""
+    if "unexpected end of data" in str(e):
+        return ('malformed CSV: a quoted cell that starts on this line is never closed (an unmatched "), '
+                "so the rest of the file would read as one cell")
+    if "expected after" in str(e):
+        return ('malformed CSV: a quote (") in a quoted cell starting on this line is not doubled, or a quote is '
+                "never closed: the cells after it cannot be told apart")
+    return f"malformed CSV: {e}"
 
 
 def read_xlsx_rows(path, where: str) -> tuple[list[SkillRow], int | None]:
