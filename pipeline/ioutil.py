@@ -134,6 +134,10 @@ class OutputDir:
                                    "replaces its folder as a whole: choose a folder of the reports' own")
         if out.exists() and not out.is_dir():
             raise ConfigError(out, "the report folder is a file (or a device), not a folder: choose another --out")
+        if out.is_dir() and not _replaceable(out):
+            raise ConfigError(out, "this folder holds files and is not a report folder (it has no "
+                                   f"{MANIFEST}), and a run replaces its folder as a whole: choose a new "
+                                   "or empty folder, or one an earlier run wrote")
         parent = out.parent if str(out.parent) else Path(".")
         try:
             parent.mkdir(parents=True, exist_ok=True)
@@ -214,6 +218,24 @@ class OutputDir:
         if self._lock_fd is not None:
             os.close(self._lock_fd)  # closing releases the flock
             self._lock_fd = None
+
+
+# What a new report folder may hold before its first run (kept, as any file no run wrote).
+_PLACEHOLDERS = {".gitkeep", ".gitignore", ".keep"}
+
+
+def _replaceable(out: Path) -> bool:
+    """Whether a run may replace ``out`` with a copy plus its reports: a folder an earlier run
+    wrote (its manifest says so), or one that holds nothing but placeholders (``.gitkeep``, a
+    README). Anything else (a home folder, a project, a corpus folder) is somebody's."""
+    if (out / MANIFEST).is_file():
+        return True
+    try:
+        with os.scandir(out) as it:
+            return all(e.name in _PLACEHOLDERS or (e.name.upper().startswith("README") and e.is_file(follow_symlinks=False))
+                       for e in it)
+    except OSError:
+        return False
 
 
 def _carry_over(out: Path, stage: Path, ours: set[str]) -> None:

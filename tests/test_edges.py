@@ -426,6 +426,7 @@ def test_a_report_folder_keeps_links_pipes_empty_folders_and_modes_as_they_are(t
 
     proj = _sample(tmp_path)
     out = tmp_path / "reports"
+    assert main(["run", "--config", str(proj / "qa.toml"), "--out", str(out), "--fail-on", "never"]) == 0
     (out / "empty").mkdir(parents=True)
     (out / "private").mkdir(mode=0o700)
     (out / "private" / "notes.txt").write_text("mine", encoding="utf-8")
@@ -521,3 +522,28 @@ def test_an_unclosed_quote_in_a_csv_is_exit_2_naming_its_line(tmp_path, capsys):
     assert main(["run", "--config", str(proj / "qa.toml"), "--out", str(tmp_path / "r")]) == 2
     line = _one_line(capsys.readouterr().err)
     assert "candidates/CSMG.csv:4: malformed CSV" in line and "never closed" in line, line
+
+
+@pytest.mark.parametrize("holds", ["home", "project", "corpus"])
+def test_a_folder_that_is_not_a_report_folder_is_never_replaced(tmp_path, capsys, holds):
+    """A run replaces its folder with a copy plus the reports: a home folder, a project or a
+    corpus folder given as --out would come back rebuilt (owners, hard links and inodes lost)."""
+    proj = _sample(tmp_path)
+    target = {"home": tmp_path / "home", "project": proj, "corpus": proj / "translations"}[holds]
+    target.mkdir(exist_ok=True)
+    (target / "notes.txt").write_text("mine", encoding="utf-8")
+    before, inode = _hashes(target), target.stat().st_ino
+    assert main(["run", "--config", str(proj / "qa.toml"), "--out", str(target)]) == 2
+    assert "is not a report folder" in _one_line(capsys.readouterr().err)
+    assert _hashes(target) == before and target.stat().st_ino == inode
+
+
+def test_a_new_report_folder_may_hold_placeholders(tmp_path, capsys):
+    proj = _sample(tmp_path)
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / ".gitkeep").write_text("", encoding="utf-8")
+    (out / "README.md").write_text("generated", encoding="utf-8")
+    assert main(["run", "--config", str(proj / "qa.toml"), "--out", str(out), "--fail-on", "never"]) == 0
+    assert (out / ".gitkeep").exists() and (out / "README.md").read_text(encoding="utf-8") == "generated"
+    assert (out / "index.html").is_file()

@@ -30,6 +30,10 @@ reason = "Pattern entry written by hand."
 """
 
 
+# a skill page as the run reads it: title, marker, description, guidance heading; bullets from line 5
+PAGE_HEAD = "Obsługa klienta CSMG\r\n(modified)\r\nOpis.\r\nWytyczne\r\n"
+
+
 def _decision(**kw) -> dict:
     d = {"finding": "abc123abc123", "lang": "pl", "framework": 9, "key": "sfia9.CSMG.activity.3", "code": "QA201",
          "decision": "fix", "reason": "", "comment": "", "original": None, "corrected": None, "origin": None}
@@ -51,7 +55,7 @@ def project(tmp_path) -> Path:
     (tmp_path / "qa-suppressions.toml").write_text(SUPPRESSIONS, encoding="utf-8")
     t = tmp_path / "translations" / "pl" / "sfia-9"
     t.mkdir(parents=True)
-    (t / "CSMG.txt").write_text("Obsługa klienta CSMG\r\n- Odpowiadanie na zapytania i problemy\r\n- inne\r\n",
+    (t / "CSMG.txt").write_text(PAGE_HEAD + "- Odpowiadanie na zapytania i problemy\r\n- inne\r\n",
                                 encoding="utf-8")
     (t / "sheet.csv").write_text('code,element,text\nCSMG,name,"Obsługa, klienta"\nCSMG,description,Opis\n',
                                  encoding="utf-8")
@@ -140,7 +144,7 @@ def test_false_positive_merged_into_suppressions_keeping_the_file(project):
 def test_corrections_go_into_page_csv_and_jsonl(project):
     base = "translations/pl/sfia-9/"
     page = _decision(original="Odpowiadanie na zapytania i problemy", corrected="odpowiadanie na zapytania",
-                     origin=base + "CSMG.txt:2")
+                     origin=base + "CSMG.txt:5")
     cell = _decision(finding=None, code=None, key="sfia9.CSMG.name", original="Obsługa, klienta",
                      corrected="Obsługa klienta, nowa", origin=base + "sheet.csv:2")
     line = _decision(finding=None, code=None, key="sfia9.CSMG.name", original="Stara nazwa",
@@ -149,8 +153,7 @@ def test_corrections_go_into_page_csv_and_jsonl(project):
     assert rc == 0, lines
     t = project / base
     # the bullet keeps its dash, the file its CRLF line ends, the other lines are untouched
-    assert (t / "CSMG.txt").read_bytes() == ("Obsługa klienta CSMG\r\n- odpowiadanie na zapytania\r\n- inne\r\n"
-                                             .encode())
+    assert (t / "CSMG.txt").read_bytes() == (PAGE_HEAD + "- odpowiadanie na zapytania\r\n- inne\r\n").encode()
     assert (t / "sheet.csv").read_text(encoding="utf-8") == \
         'code,element,text\nCSMG,name,"Obsługa klienta, nowa"\nCSMG,description,Opis\n'
     first = json.loads((t / "seg.jsonl").read_text(encoding="utf-8").splitlines()[0])
@@ -160,11 +163,11 @@ def test_corrections_go_into_page_csv_and_jsonl(project):
 
 def test_what_cannot_be_applied_is_reported_not_dropped(project):
     base = "translations/pl/sfia-9/"
-    stale = _decision(original="Tekst, którego tu nie ma", corrected="x", origin=base + "CSMG.txt:2")
+    stale = _decision(original="Tekst, którego tu nie ma", corrected="x", origin=base + "CSMG.txt:5")
     book = _decision(original="a", corrected="b", origin=base + "book.xlsx:Sheet1!C2")
     outside = _decision(original="a", corrected="b", origin="../elsewhere.txt:1")
     draft = _decision(original="a", corrected="b", origin=None)
-    newline = _decision(original="Odpowiadanie na zapytania i problemy", corrected="a\nb", origin=base + "CSMG.txt:2")
+    newline = _decision(original="Odpowiadanie na zapytania i problemy", corrected="a\nb", origin=base + "CSMG.txt:5")
     before = {p: p.read_bytes() for p in (project / base).iterdir()}
     rc, lines = _apply(project, stale, book, outside, draft, newline)
     assert rc == 1
@@ -182,14 +185,29 @@ def test_what_cannot_be_applied_is_reported_not_dropped(project):
 def test_a_correction_keeps_its_own_white_space_and_the_rest_of_the_line_as_it_was(project):
     base = "translations/pl/sfia-9/"
     page = project / base / "CSMG.txt"
-    page.write_text("Obsługa klienta CSMG\n-\tPraca\u00a0z klientami w kanałach (zmiana)\n", encoding="utf-8")
+    page.write_text(PAGE_HEAD + "-\tPraca\u00a0z klientami w kanałach\r\n", encoding="utf-8")
     # the reviewer only turns "w kanałach" into "w\u00a0kanałach" (a no-break space after a one-letter word)
     fix = _decision(original="Praca z klientami w kanałach", corrected="Praca z klientami w\u00a0kanałach",
-                    origin=base + "CSMG.txt:2")
+                    origin=base + "CSMG.txt:5")
     rc, lines = _apply(project, fix)
     assert rc == 0 and any(x.startswith("corrected:") for x in lines), lines
-    assert page.read_text(encoding="utf-8") == \
-        "Obsługa klienta CSMG\n-\tPraca z klientami w\u00a0kanałach (zmiana)\n"
+    assert page.read_bytes() == (PAGE_HEAD + "-\tPraca z klientami w\u00a0kanałach\r\n").encode()
+
+
+@pytest.mark.parametrize("line, original", [
+    ("- Odpowiadanie na zapytania i problemy klientów w ciągu dnia", "Odpowiadanie na zapytania i problemy"),
+    ("- Odpowiadanie na zapytania i problemy", "Odpowiadanie na zapytania"),  # a part of the segment
+    ("- Odpowiadanie na zapytania i problemy", "i"),
+])
+def test_a_stale_or_partial_original_is_refused_not_patched_into_the_line(project, line, original):
+    """The reviewer saw the whole segment: a line edited since, or a decision naming only a part
+    of it, must not have that part replaced inside text nobody reviewed."""
+    page = project / "translations" / "pl" / "sfia-9" / "CSMG.txt"
+    page.write_text(PAGE_HEAD + line + "\r\n", encoding="utf-8")
+    before = page.read_bytes()
+    rc, lines = _apply(project, _decision(original=original, corrected="X", origin="translations/pl/sfia-9/CSMG.txt:5"))
+    assert rc == 1 and any("no longer the text the reviewer saw" in x for x in lines), lines
+    assert page.read_bytes() == before
 
 
 def test_a_correction_changes_only_a_translation_file_of_its_language(project):
@@ -225,7 +243,7 @@ def test_a_correction_changes_only_a_translation_file_of_its_language(project):
 def test_dry_run_writes_nothing(project):
     fp = _decision(decision="false-positive", code="QA501", reason="r")
     fix = _decision(original="Odpowiadanie na zapytania i problemy", corrected="odpowiadanie",
-                    origin="translations/pl/sfia-9/CSMG.txt:2")
+                    origin="translations/pl/sfia-9/CSMG.txt:5")
     rc, lines = _apply(project, fp, fix, dry_run=True)
     assert rc == 0 and any(x.startswith("would be suppressed") for x in lines)
     assert (project / "qa-suppressions.toml").read_text(encoding="utf-8") == SUPPRESSIONS

@@ -150,19 +150,19 @@ def _read_jsonl(data: bytes, where: str, lang: str | None, framework: int | None
     return segs
 
 
-def record_problem(r: dict) -> str | None:
+def record_problem(r: dict, text_from_json: bool = True) -> str | None:
     """What makes a segment read from any format unusable, or None. The skill code and the
     language name files in the reports (``drafts/<lang>/sfia-9/<SKILL>.csv``), so they must be
     what SFIA and BCP 47 allow, whatever the file says; the text must be text (no lone surrogate
     from a JSON escape); a marker is one of the two SFIA markers."""
     skill, lang, marker, text = r.get("skill"), r.get("lang"), r.get("marker"), r.get("text")
-    if not isinstance(skill, str) or not CODE_RE.match(skill):
+    if not isinstance(skill, str) or not CODE_RE.match(skill):  # (a compiled match: ~1 µs a segment)
         return f"not a SFIA skill code: {skill!r:.40} (codes are 3-6 capital letters or digits, like PROG)"
     if not isinstance(lang, str) or not langdata.TAG_RE.match(lang):
         return f"not a language tag: {lang!r:.40} (like pl, ar or pt-BR)"
     if marker is not None and marker not in schema.MARKERS:
         return f"marker must be one of {', '.join(schema.MARKERS)} or none, not {marker!r:.40}"
-    if isinstance(text, str):
+    if text_from_json and isinstance(text, str):  # (decoded bytes hold no half UTF-16 pair; a JSON escape can)
         try:
             text.encode("utf-8")
         except UnicodeEncodeError as e:
@@ -257,7 +257,7 @@ def read_file(path: str | os.PathLike, lang: str | None = None, framework: int |
     if not records:
         raise InputError(where, "no SFIA segments found in the file")
     for r in records:
-        problem = record_problem(r)
+        problem = record_problem(r, text_from_json=ext == ".jsonl")
         if problem:
             raise InputError(r.get("origin") or where, problem)
         r["path"] = where

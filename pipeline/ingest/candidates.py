@@ -113,6 +113,7 @@ def read_candidate_records(path: str | Path, lang: str | None = None, framework:
     path = Path(path)
     name = where or str(path)
     rows = []
+    jsonl, good_tags = path.suffix.lower() == ".jsonl", set()
     for line, obj in _records(path, name, lang):
         where = f"{name}:{line}"
         if "provider" not in obj or "text" not in obj:
@@ -146,16 +147,17 @@ def read_candidate_records(path: str | Path, lang: str | None = None, framework:
         else:
             raise InputError(where, "no segment: give 'id', 'key' or 'skill'+'element'")
         text = obj.get("text")
-        if isinstance(text, str):
+        if jsonl and isinstance(text, str):  # (only a JSON escape makes half a UTF-16 pair)
             try:
                 text.encode("utf-8")
             except UnicodeEncodeError as e:
                 raise InputError(where, f"the text holds {text[e.start]!r}, half of a UTF-16 pair (a broken "
                                         "\\u escape?), not a character") from None
         cand_lang = obj.get("lang") or lang
-        if cand_lang is not None and (not isinstance(cand_lang, str)
-                                      or not langdata.TAG_RE.match(langdata.normalize_tag(cand_lang))):
-            raise InputError(where, f"not a language tag: {cand_lang!r:.40} (like pl, ar or pt-BR)")
+        if cand_lang is not None and cand_lang not in good_tags:
+            if not isinstance(cand_lang, str) or not langdata.TAG_RE.match(langdata.normalize_tag(cand_lang)):
+                raise InputError(where, f"not a language tag: {cand_lang!r:.40} (like pl, ar or pt-BR)")
+            good_tags.add(cand_lang)
         rows.append({"key": key, "provider": provider, "text": None if text is None else str(text),
                      "meta": meta, "source": obj.get("source") or None,
                      "reference": obj.get("reference") or None, "origin": where,

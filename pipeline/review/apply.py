@@ -189,7 +189,7 @@ def _correct(plan: Plan, d: Decision, root: Path, files: dict[Path, str | None])
         plan.outcomes.append(Outcome(d, "refused", f"{rel} is not UTF-8 text", rel))
         return
     if suffix in (".txt", ".md"):
-        new, why = _page(text, line, d)
+        new, why = _page(text, line, d, path)
     elif suffix in (".csv", ".tsv"):
         new, why = _csv(text, line, d, "\t" if suffix == ".tsv" else None)
     elif suffix == ".jsonl":
@@ -208,10 +208,33 @@ def _split_lines(text: str) -> list[str]:
     return text.splitlines(keepends=True)
 
 
-def _page(text: str, line: int | None, d: Decision):
+def _segment_at(text: str, path: Path, line: int) -> str | None:
+    """The text of the segment a skill page (as it is now, with this plan's earlier corrections)
+    has on ``line``, read as the run reads it; None when the page cannot be read or has none."""
+    from pipeline import langdata
+    from pipeline.errors import UserError
+    from pipeline.ingest import infer_context
+    from pipeline.ingest import page as page_reader
+
+    lang, framework = infer_context(path.resolve())
+    if not lang or not framework:
+        return None
+    try:
+        records = page_reader.parse_page(text, str(path), langdata.load(lang), framework, lang)
+    except UserError:
+        return None
+    hits = [r["text"] for r in records if r.get("line") == line]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _page(text: str, line: int | None, d: Decision, path: Path):
     lines = _split_lines(text)
     if not line or not 1 <= line <= len(lines):
         return None, "the line no longer exists"
+    # the whole segment there must be what the reviewer saw: a line edited since, or a decision
+    # naming a part of it, would otherwise have that part replaced inside text nobody reviewed
+    if _norm(_segment_at(text, path, line)) != _norm(d.original):
+        return None, "the text there is no longer the text the reviewer saw"
     raw = lines[line - 1]
     body = raw.rstrip("\r\n")
     end = raw[len(body):]
