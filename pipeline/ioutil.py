@@ -68,6 +68,26 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str | None =
         raise
 
 
+def read_regular(path: str | os.PathLike) -> bytes:
+    """The bytes of a regular file (a link to one counts). A pipe or a device (/dev/zero, a
+    terminal) would hang a read or never end it, so it is an InputError, as is a missing file."""
+    from pipeline.errors import InputError
+
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise InputError(path, "no such file") from None
+    except OSError as e:
+        raise InputError(path, f"cannot read file: {e.strerror or e}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(path, "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file (a pipe or a device)")
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError as e:
+        raise InputError(path, f"cannot read file: {e.strerror or e}") from None
+
+
 def write_text(path: str | os.PathLike, text: str) -> None:
     with atomic_open(path, "w") as fh:
         fh.write(text)

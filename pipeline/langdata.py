@@ -21,6 +21,11 @@ from pipeline.errors import ConfigError
 LANG_DIR = Path(str(resources.files("pipeline") / "lang"))
 
 
+def shorten_tag(tag) -> str:
+    text = str(tag)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
 def base_tag(tag: str) -> str:
     """'en-US' -> 'en', 'pt_BR' -> 'pt'."""
     return re.split(r"[-_]", tag.strip())[0].lower()
@@ -272,6 +277,8 @@ class Language:
 def load(tag: str) -> Language:
     """The language data for a BCP-47 tag ('en-US' falls back to 'en')."""
     code = base_tag(tag)
+    if not re.fullmatch(r"[a-z]{2,3}", code):  # (a tag from the command line names a file here)
+        raise ConfigError(None, f"not a language tag: {shorten_tag(tag)!r} (like pl, ar or pt-BR)")
     path = LANG_DIR / f"{code}.toml"
     if not path.is_file():
         raise ConfigError(None, f"no language data for {tag!r}: add pipeline/lang/{code}.toml "

@@ -547,3 +547,33 @@ def test_a_new_report_folder_may_hold_placeholders(tmp_path, capsys):
     assert main(["run", "--config", str(proj / "qa.toml"), "--out", str(out), "--fail-on", "never"]) == 0
     assert (out / ".gitkeep").exists() and (out / "README.md").read_text(encoding="utf-8") == "generated"
     assert (out / "index.html").is_file()
+
+
+@pytest.mark.parametrize("args", [
+    ["score", "--ref", "/dev/zero", "--hyp", "X=HYP"],
+    ["score", "--ref", "HYP", "--hyp", "X=/dev/zero"],
+    ["score", "--candidates", "ZERO.csv"],
+    ["phrase", "push", "--findings", "/dev/zero", "--project", "P"],
+    ["segments", "--lang", "../../qa", "HYP"],
+])
+def test_devices_and_path_like_languages_on_the_command_line_are_exit_2(tmp_path, capsys, monkeypatch, args):
+    import os
+
+    monkeypatch.setenv("PHRASE_ACCESS_TOKEN", "tok-1234")
+    (tmp_path / "hyp.txt").write_text("a\n", encoding="utf-8")
+    os.symlink("/dev/zero", tmp_path / "zero.csv")  # reading it would never end
+    args = [a.replace("HYP", str(tmp_path / "hyp.txt")).replace("ZERO.csv", str(tmp_path / "zero.csv")) for a in args]
+    assert main(args) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert "not a regular file" in line or "not a language tag" in line, line
+
+
+@pytest.mark.parametrize("url, token", [("http://[::1", "tok-1234"), ("http://%zz/v2", "tok-1234"),
+                                        ("http://" + "a" * 70 + ".com/v2", "tok-1234"),
+                                        ("https://api.phrase.com/v2", "tok-1234ł")])
+def test_a_malformed_base_url_or_token_is_exit_2(tmp_path, capsys, monkeypatch, url, token):
+    monkeypatch.setenv("PHRASE_ACCESS_TOKEN", token)
+    monkeypatch.chdir(tmp_path)
+    assert main(["phrase", "pull", "--project", "P", "--base-url", url, "--out", str(tmp_path / "o")]) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert ("not a plain http(s) URL" in line or "not printable ASCII" in line) and token not in line, line

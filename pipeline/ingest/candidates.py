@@ -23,7 +23,7 @@ from pipeline import langdata, schema
 from pipeline.encoding import decode
 from pipeline.errors import InputError
 from pipeline.ingest.sheet import CODE_RE, csv_problem
-from pipeline.ioutil import iter_jsonl
+from pipeline.ioutil import iter_jsonl, read_regular
 from pipeline.keys import DEFAULT_PATTERN, format_key, parse_key
 from pipeline.schema import ELEMENTS
 
@@ -37,10 +37,7 @@ def read_lines(path: str | os.PathLike) -> list[str]:
 
 
 def _lines(path: Path) -> list[str]:
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise InputError(path, f"cannot read file: {e.strerror or e}") from None
+    data = read_regular(path)
     text, _ = decode(data, str(path))
     lines = text.split("\n")
     if lines and lines[-1] == "":
@@ -81,11 +78,9 @@ def _records(path: Path, name: str, lang: str | None = None) -> list[tuple[int, 
     if path.suffix.lower() not in CANDIDATE_SUFFIXES:
         raise InputError(name, "candidates must be .csv, .tsv or .jsonl")
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(name, "no such file") from None
-    except OSError as e:
-        raise InputError(name, f"cannot read file: {e.strerror or e}") from None
+        data = read_regular(path)
+    except InputError as e:
+        raise InputError(name, e.what) from None
     text, _ = decode(data, name, *langdata.legacy_encodings(lang))
     out: list[tuple[int, dict]] = []
     if path.suffix.lower() == ".jsonl":

@@ -103,6 +103,16 @@ def origin(url: str) -> tuple[str, str, int] | None:
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")  # and bidi overrides
 
 
+def _host_ok(host: str | None) -> bool:
+    """A host name of DNS labels (1-63 letters, digits or hyphens), or an IP address."""
+    if not host:
+        return False
+    if ":" in host:  # an IPv6 literal (urlsplit has checked its brackets)
+        return all(c in "0123456789abcdef:." for c in host.lower())
+    labels = host.rstrip(".").split(".")
+    return len(host) <= 253 and all(re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?", x) for x in labels)
+
+
 def shorten(text: str, n: int = 200) -> str:
     """Server text for a message: secrets redacted before it is cut (a cut secret no longer
     matches), terminal control characters (escape sequences that retitle or clear a terminal,
@@ -467,10 +477,17 @@ class Transport:
 
         self.hints = hints or Hints()
         self.base_url = str(base_url).rstrip("/")
-        parts = urlsplit(self.base_url)
-        if origin(self.base_url) is None or parts.username is not None or parts.password is not None \
-                or parts.query or parts.fragment:
+        try:
+            parts = urlsplit(self.base_url)
+            host_ok = _host_ok(parts.hostname)
+        except ValueError:  # an unclosed [IPv6 bracket, a port that is no number
+            parts, host_ok = None, False
+        if not host_ok or parts is None or origin(self.base_url) is None or parts.username is not None \
+                or parts.password is not None or parts.query or parts.fragment:
             raise E.ConfigError("--base-url", f"not a plain http(s) URL: {shorten(base_url)!r}")
+        if not token.isascii() or not token.isprintable():
+            raise E.ConfigError(f"{self.hints.service} access token", "the token holds a character that is not "
+                                "printable ASCII, which an HTTP header cannot carry: copy it again")
         self.origin: tuple[str, str, int] = origin(self.base_url)  # type: ignore[assignment]  # checked above
         self.base_path = parts.path.rstrip("/")
         E.register_secret(token)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from pipeline import langdata
 from pipeline.errors import ConfigError, InputError, UserError
-from pipeline.ioutil import iter_jsonl
+from pipeline.ioutil import iter_jsonl, read_regular
 from pipeline.keys import DEFAULT_PATTERN, format_key, parse_key
 from pipeline.phrase import errors as E
 from pipeline.phrase.client import PageCache, PhraseClient
@@ -283,12 +283,12 @@ def save_cache(path: Path, cache: PageCache) -> None:
 # ---------------------------------------------------------------------------- push
 def read_findings(path: Path) -> list[dict]:
     path = Path(path)
+    if not path.exists():
+        raise InputError(path, "findings file not found: run `make qa` (or sfia-qa run) first")
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(path, "findings file not found: run `make qa` (or sfia-qa run) first") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(path, f"cannot read: {getattr(e, 'strerror', None) or e}") from None
+        text = read_regular(path).decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(path, f"cannot read: {e}") from None
     out = []
     for n, obj in iter_jsonl(text, str(path), "a JSON object (a finding)"):
         missing = [c for c in ("code", "severity", "lang", "message") if c not in obj]

@@ -236,7 +236,8 @@ class TmsClient(Transport):
             self.session.auth = saved
         data = self.json(resp, where)
         token = data.get("token") if isinstance(data, dict) else None
-        if not isinstance(token, str) or not token.strip() or any(c.isspace() for c in token) or len(token) > 4096:
+        if not isinstance(token, str) or not token.strip() or not token.isascii() or not token.isprintable() \
+                or any(c.isspace() for c in token) or len(token) > 4096:
             raise E.ResponseError(where, "the login answer has no usable 'token'")
         E.register_secret(token)
         self.session.auth = TokenAuth(token, "ApiToken", self.base_url, self.hints.service)

@@ -23,6 +23,7 @@ from pathlib import Path
 from pipeline import langdata
 from pipeline.errors import InputError
 from pipeline.ingest.xmlfiles import parse_xml
+from pipeline.ioutil import read_regular
 from pipeline.phrase import errors as E
 from pipeline.phrase.http import shorten
 from pipeline.phrase.sync import LOCALE_TAG, _commit, _real, confined, fetch_all
@@ -215,14 +216,9 @@ class Upload:
 def read_upload(path: Path) -> tuple[bytes, str, str | None]:
     """(bytes, job uid, target language) of an MXLIFF to upload; one job per file."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(path, "file not found") from None
-    except IsADirectoryError:
-        raise InputError(path, "is a folder: name the .mxliff files") from None
-    except OSError as e:
-        raise InputError(path, f"cannot read: {e.strerror or e}") from None
+    if path.is_dir():
+        raise InputError(path, "is a folder: name the .mxliff files")
+    data = read_regular(path)
     _, tasks = check_mxliff(data, str(path))
     if len(set(tasks)) != 1:
         raise InputError(path, "names no job (m:task-id)" if not tasks else
