@@ -580,3 +580,31 @@ def test_every_job_gets_a_file_of_its_own_that_the_file_system_can_hold():
     assert len(set(names)) == len(jobs)  # no job's file replaces another's, whatever the case
     assert files["J6"][2] == "CSMG.mxliff"  # another language's folder: no clash
     assert all(len(name.encode("utf-8")) <= 255 for _, _, name in files.values())
+
+
+def test_a_page_count_of_zero_with_jobs_on_the_page_stops_the_pull(env, clock, capsys):
+    fake = new_fake(clock)
+    with fake:
+        assert pull(capsys, fake, env / "out")[0] == 0
+    before = {p: p.read_bytes() for p in (env / "out").rglob("*") if p.is_file()}
+    fake = new_fake(clock)
+    fake.total_pages = 0
+    with fake:
+        rc, _, err = pull(capsys, fake, env / "out")
+    assert "has items but the page count 'totalPages' is 0" in error_line(rc, err)
+    assert {p: p.read_bytes() for p in (env / "out").rglob("*") if p.is_file()} == before
+
+
+def test_pulled_files_are_as_readable_as_any_file_the_user_makes(env, clock, capsys):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        fake = new_fake(clock)
+        with fake:
+            assert pull(capsys, fake, env / "out")[0] == 0
+    finally:
+        os.umask(old)
+    modes = {stat.S_IMODE(p.stat().st_mode) for p in (env / "out").rglob("*.mxliff")}
+    assert modes == {0o644}

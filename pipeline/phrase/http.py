@@ -323,6 +323,9 @@ class PageNumberPagination:
         except ValueError:
             return None
         nxt = current + 1
+        if current - self.first_page >= total and self.items(data, where):
+            # items on a page past the count: the count is wrong, so the list cannot be known complete
+            raise E.ResponseError(where, f"page {current} has items but the page count {self.total!r} is {total}")
         if nxt - self.first_page >= total:
             return None
         query = [(k, v) for k, v in query if k != self.number_param] + [(self.number_param, str(nxt))]

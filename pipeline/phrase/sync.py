@@ -28,7 +28,7 @@ from pathlib import Path
 
 from pipeline import langdata
 from pipeline.errors import ConfigError, InputError, UserError
-from pipeline.ioutil import iter_jsonl, read_regular
+from pipeline.ioutil import _umask, iter_jsonl, read_regular
 from pipeline.keys import DEFAULT_PATTERN, format_key, parse_key
 from pipeline.phrase import errors as E
 from pipeline.phrase.client import PageCache, PhraseClient
@@ -240,6 +240,7 @@ def _commit(files: dict[Path, str], remove: list[Path], root: Path) -> None:
             if not confined(path, root):  # a link planted while we were busy
                 raise OSError(0, f"{path.parent} leads outside {root}")
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            os.fchmod(fd, 0o666 & ~_umask())  # a pulled file is a translation file like any other, not private
             staged.append((tmp, path))
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(text)
