@@ -265,6 +265,8 @@ def _carry_over(out: Path, stage: Path, ours: set[str]) -> None:
     the run stops with exit 2 before ``out`` is touched."""
     from pipeline.errors import ConfigError
 
+    # folders an earlier run made (they hold its files): this run makes its own, or none
+    our_dirs = {parent for rel in ours for parent in Path(rel).parents if str(parent) != "."}
     folders: list[tuple[Path, Path]] = []
     for root, dirs, files in os.walk(out):
         for name in sorted(dirs) + sorted(files):
@@ -275,8 +277,9 @@ def _carry_over(out: Path, stage: Path, ours: set[str]) -> None:
                 continue
             st = os.lstat(src)
             if stat.S_ISDIR(st.st_mode):
-                dst.mkdir(parents=True, exist_ok=True)
-                folders.append((src, dst))
+                if Path(rel) not in our_dirs:
+                    dst.mkdir(parents=True, exist_ok=True)
+                    folders.append((src, dst))
             elif os.path.lexists(dst):
                 continue  # this run wrote it
             elif stat.S_ISLNK(st.st_mode):

@@ -305,7 +305,7 @@ def test_files_of_an_earlier_run_go_and_a_users_files_stay(tmp_path, capsys):
     (out / "my-notes.txt").write_text("mine", encoding="utf-8")
     shutil.rmtree(proj / "translations" / "ar")
     assert main(["run", "--config", str(proj / "qa.toml"), "--out", str(out), "--fail-on", "never"]) == 0
-    assert not (out / "lang-ar.html").exists()          # Arabic is gone from the corpus
+    assert not (out / "lang-ar.html").exists() and not (out / "lang-ar").exists()  # Arabic is gone from the corpus
     assert (out / "my-notes.txt").read_text(encoding="utf-8") == "mine"
 
 
