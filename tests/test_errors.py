@@ -104,6 +104,7 @@ def test_bad_input_loses_nothing(tmp_path):
     out = tmp_path / "reports"
     out.mkdir()
     (out / "index.html").write_text("previous report")
+    (out / ".sfia-qa-manifest.json").write_text('{"files": ["index.html"]}\n')  # an earlier run's folder
     (tmp_path / "src" / "sfia-8").mkdir(parents=True)
     (tmp_path / "src" / "sfia-8" / "bad.csv").write_bytes(b"")
     cfg = tmp_path / "qa.toml"
