@@ -406,7 +406,11 @@ class _BodyCut(Exception):
 _SOCKETS: dict[int, object] = {}
 
 
-class _WatchedConnection(urllib3.connection.HTTPConnection):
+class _Watched:
+    """Mixed into urllib3's connections: note the socket as it connects and before each answer."""
+
+    sock: object
+
     def connect(self):
         super().connect()
         _SOCKETS[threading.get_ident()] = self.sock
@@ -416,14 +420,12 @@ class _WatchedConnection(urllib3.connection.HTTPConnection):
         return super().getresponse(*args, **kwargs)
 
 
-class _WatchedHTTPSConnection(urllib3.connection.HTTPSConnection):
-    def connect(self):
-        super().connect()
-        _SOCKETS[threading.get_ident()] = self.sock
+class _WatchedConnection(_Watched, urllib3.connection.HTTPConnection):
+    pass
 
-    def getresponse(self, *args, **kwargs):
-        _SOCKETS[threading.get_ident()] = self.sock
-        return super().getresponse(*args, **kwargs)
+
+class _WatchedHTTPSConnection(_Watched, urllib3.connection.HTTPSConnection):
+    pass
 
 
 class _WatchedPool(urllib3.HTTPConnectionPool):
