@@ -146,6 +146,7 @@ def _read_jsonl(data: bytes, where: str, lang: str | None, framework: int | None
         problem = _segment_problem(seg)
         if problem:
             raise InputError(f"{where}:{n}", problem)
+        seg["lang"] = langdata.normalize_tag(seg["lang"])  # 'PL', 'pl_PL' as every other reader gives them
         segs.append(seg)
     return segs
 
