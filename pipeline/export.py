@@ -22,10 +22,10 @@ import pandas as pd
 from pipeline import __version__, schema
 from pipeline.errors import ConfigError, InputError
 from pipeline.ioutil import write_text
-from pipeline.keys import DEFAULT_PATTERN, format_key
+from pipeline.keys import DEFAULT_PATTERN, SKILL_CODE_RE, format_key
 
 XLIFF_NS = "urn:oasis:names:tc:xliff:document:1.2"
-CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{2,5}$")
+CODE_RE = SKILL_CODE_RE
 FILE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,60}\.xlf$")
 # XML 1.0 cannot carry these at all (not even as character references).
 _BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")

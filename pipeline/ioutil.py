@@ -68,6 +68,14 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str | None =
         raise
 
 
+def is_regular(path: str | os.PathLike) -> bool:
+    """A regular file (a link to one counts): a pipe or device would hang a read or never end it."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
 def read_regular(path: str | os.PathLike) -> bytes:
     """The bytes of a regular file (a link to one counts). A pipe or a device (/dev/zero, a
     terminal) would hang a read or never end it, so it is an InputError, as is a missing file."""

@@ -21,11 +21,6 @@ from pipeline.errors import ConfigError
 LANG_DIR = Path(str(resources.files("pipeline") / "lang"))
 
 
-def shorten_tag(tag) -> str:
-    text = str(tag)
-    return text if len(text) <= 40 else text[:39] + "…"
-
-
 def base_tag(tag: str) -> str:
     """'en-US' -> 'en', 'pt_BR' -> 'pt'."""
     return re.split(r"[-_]", tag.strip())[0].lower()
@@ -143,7 +138,7 @@ def _encodings(v):
 def legacy_encodings(tag: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(the language's 8-bit code pages, its scripts) for :func:`pipeline.encoding.decode`;
     empty for no language or one without data."""
-    if not tag or base_tag(tag) not in available():
+    if not tag or not (LANG_DIR / f"{base_tag(tag)}.toml").is_file() or not TAG_RE.match(normalize_tag(tag)):
         return (), ()
     lang = load(tag)
     return tuple(lang.section("language").get("legacy_encodings", [])), lang.scripts
@@ -278,7 +273,7 @@ def load(tag: str) -> Language:
     """The language data for a BCP-47 tag ('en-US' falls back to 'en')."""
     code = base_tag(tag)
     if not re.fullmatch(r"[a-z]{2,3}", code):  # (a tag from the command line names a file here)
-        raise ConfigError(None, f"not a language tag: {shorten_tag(tag)!r} (like pl, ar or pt-BR)")
+        raise ConfigError(None, f"not a language tag: {tag!r:.40} (like pl, ar or pt-BR)")
     path = LANG_DIR / f"{code}.toml"
     if not path.is_file():
         raise ConfigError(None, f"no language data for {tag!r}: add pipeline/lang/{code}.toml "

@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import stat
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -38,9 +37,8 @@ from pipeline.ingest import mxliff as mxliff_reader
 from pipeline.ingest import page as page_reader
 from pipeline.ingest import sheet as sheet_reader
 from pipeline.ingest import xmlfiles
-from pipeline.ingest.sheet import CODE_RE
-from pipeline.ioutil import MANIFEST, iter_jsonl
-from pipeline.keys import DEFAULT_PATTERN, parse_key
+from pipeline.ioutil import MANIFEST, is_regular, iter_jsonl
+from pipeline.keys import DEFAULT_PATTERN, SKILL_CODE_RE, parse_key
 from pipeline.results import Ingested
 
 SUPPORTED = {".xlsx", ".csv", ".tsv", ".txt", ".jsonl", ".xlf", ".xliff", ".tmx", ".mxliff"}
@@ -89,25 +87,17 @@ def iter_files(paths: Iterable[str | os.PathLike], require: bool = False) -> lis
                     fp = Path(root) / f
                     if f.startswith(".") or f.upper().startswith("README"):
                         continue
-                    if fp.suffix.lower() in SUPPORTED and _regular(fp):
+                    if fp.suffix.lower() in SUPPORTED and is_regular(fp):
                         out.append(fp)
             if require and len(out) == before:
                 raise InputError(p, f"no SFIA files in this folder (looked for {', '.join(sorted(SUPPORTED))})")
         elif p.exists():
-            if not _regular(p):
+            if not is_regular(p):
                 raise InputError(p, "not a regular file (a pipe or a device): give the file itself")
             out.append(p)
         else:
             raise InputError(p, "no such file or folder")
     return out
-
-
-def _regular(p: Path) -> bool:
-    """A regular file (a link to one counts): a pipe or device would hang or never end a read."""
-    try:
-        return stat.S_ISREG(os.stat(p).st_mode)
-    except OSError:
-        return False
 
 
 def _read_jsonl(data: bytes, where: str, lang: str | None, framework: int | None, pattern: str) -> list[dict]:
@@ -157,7 +147,7 @@ def record_problem(r: dict, text_from_json: bool = True) -> str | None:
     what SFIA and BCP 47 allow, whatever the file says; the text must be text (no lone surrogate
     from a JSON escape); a marker is one of the two SFIA markers."""
     skill, lang, marker, text = r.get("skill"), r.get("lang"), r.get("marker"), r.get("text")
-    if not isinstance(skill, str) or not CODE_RE.match(skill):  # (a compiled match: ~1 µs a segment)
+    if not isinstance(skill, str) or not SKILL_CODE_RE.match(skill):  # (a compiled match: ~1 µs a segment)
         return f"not a SFIA skill code: {skill!r:.40} (codes are 3-6 capital letters or digits, like PROG)"
     if not isinstance(lang, str) or not langdata.TAG_RE.match(lang):
         return f"not a language tag: {lang!r:.40} (like pl, ar or pt-BR)"

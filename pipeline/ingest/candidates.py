@@ -22,9 +22,9 @@ import pandas as pd
 from pipeline import langdata, schema
 from pipeline.encoding import decode
 from pipeline.errors import InputError
-from pipeline.ingest.sheet import CODE_RE, csv_problem
+from pipeline.ingest.sheet import csv_problem
 from pipeline.ioutil import iter_jsonl, read_regular
-from pipeline.keys import DEFAULT_PATTERN, format_key, parse_key
+from pipeline.keys import DEFAULT_PATTERN, SKILL_CODE_RE, format_key, parse_key
 from pipeline.schema import ELEMENTS
 
 CANDIDATE_SUFFIXES = (".csv", ".tsv", ".jsonl")
@@ -123,7 +123,7 @@ def read_candidate_records(path: str | Path, lang: str | None = None, framework:
             el = str(obj.get("element") or "").strip()
             if el not in ELEMENTS:
                 raise InputError(where, f"element must be one of {', '.join(ELEMENTS)}, not {el!r}")
-            if not CODE_RE.match(str(obj["skill"]).strip()):
+            if not SKILL_CODE_RE.match(str(obj["skill"]).strip()):
                 raise InputError(where, f"not a SFIA skill code: {obj['skill']!r:.40}")
             meta = {"framework": fw, "skill": str(obj["skill"]).strip(), "element": el,
                     "level": _int(obj.get("level"), where, "level"), "item": _int(obj.get("item"), where, "item")}

@@ -107,8 +107,13 @@ def _host_ok(host: str | None) -> bool:
     """A host name of DNS labels (1-63 letters, digits or hyphens), or an IP address."""
     if not host:
         return False
-    if ":" in host:  # an IPv6 literal (urlsplit has checked its brackets)
-        return all(c in "0123456789abcdef:." for c in host.lower())
+    if ":" in host:  # an IPv6 literal
+        import ipaddress
+
+        try:
+            return ipaddress.ip_address(host).version == 6
+        except ValueError:
+            return False
     labels = host.rstrip(".").split(".")
     return len(host) <= 253 and all(re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?", x) for x in labels)
 
@@ -791,6 +796,8 @@ class Transport:
                 self._count("not_modified")
                 self.cache.touch(url)
                 items, nxt = cached["data"], cached["next"]
+                if fields is not None:  # the cache file is input too
+                    check_items(items, fields, where)
             elif resp.status_code == 304:  # never asked for (no cache entry): a confused or hostile server
                 raise E.ResponseError(where, "HTTP 304 (not modified) to a request that was not conditional")
             else:
@@ -804,8 +811,6 @@ class Transport:
                 if fields is not None:
                     check_items(items, fields, where)
                 nxt = self.pagination.next_url(resp, data, url, where)
-            if fields is not None:
-                check_items(items, fields, where)
             if nxt is not None:
                 self.check_url(nxt, where, link=True)
             if resp.status_code != 304 and conditional and self.cache is not None:
